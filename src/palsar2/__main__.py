@@ -1,0 +1,3 @@
+from palsar2.cli import main
+
+main()
