@@ -1,0 +1,322 @@
+"""Ingest: products -> catalog items, with their imagery copied as Cloud-Optimised GeoTIFFs.
+
+Idempotent (an item is its ID plus the SHA-256 of its image bytes: the same product twice is one
+item, the same ID with other bytes is a :class:`~palsar2.errors.ConflictError` unless ``replace``),
+atomic (see :mod:`palsar2.catalog._files`), and safe with several processes at once (SQLite's write
+lock orders the commits; each process converts into its own temporary folder). One bad product does
+not stop a batch: it is reported with its file and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from palsar2.catalog._build import COG_TYPE, TIFF_TYPE, build_item, item_row
+from palsar2.catalog._files import ItemMove, checksum, copy_href, crashpoint
+from palsar2.catalog.collections import BUILTIN, assign_collection
+from palsar2.catalog.items import Asset
+from palsar2.errors import CatalogError, ConflictError, Palsar2Error, ProductError
+
+if TYPE_CHECKING:
+    from palsar2.catalog.catalog import Catalog
+
+#: GDAL COG driver options: 512 px tiles, ZSTD with horizontal differencing, overviews computed in
+#: power (RMS of amplitude = sqrt of mean DN^2), nodata 0 excluded from them.
+COG_OPTIONS: dict[str, str] = {
+    "BLOCKSIZE": "512", "COMPRESS": "ZSTD", "LEVEL": "9", "PREDICTOR": "YES",
+    "OVERVIEW_RESAMPLING": "RMS", "BIGTIFF": "IF_SAFER",
+}
+
+
+@dataclass
+class IngestReport:
+    """What a batch did: item IDs ingested, (ID, reason) skipped, (file, reason) failed."""
+
+    ingested: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[Palsar2Error] = field(default_factory=list, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        """One line: counts of ingested, skipped and failed products."""
+        return (f"ingested {len(self.ingested)}, skipped {len(self.skipped)}, "
+                f"failed {len(self.failed)}")
+
+    def merge(self, other: IngestReport) -> None:
+        for name in ("ingested", "replaced", "skipped", "failed", "errors"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def vrt_xml(href: str, geobox: Any, polarisation: str, tags: Mapping[str, str]) -> str:
+    """A VRT over one image with the product's normalised grid and nodata 0 (GDAL opens the text)."""
+    a = geobox.affine
+    rows, cols = int(geobox.shape[0]), int(geobox.shape[1])
+    meta = "".join(f'<MDI key="{escape(k)}">{escape(str(v))}</MDI>' for k, v in tags.items())
+    return (
+        f'<VRTDataset rasterXSize="{cols}" rasterYSize="{rows}">'
+        f'<SRS dataAxisToSRSAxisMapping="1,2">{escape(geobox.crs.to_wkt())}</SRS>'
+        f"<GeoTransform>{a.c!r}, {a.a!r}, {a.b!r}, {a.f!r}, {a.d!r}, {a.e!r}</GeoTransform>"
+        f"<Metadata>{meta}</Metadata>"
+        f'<VRTRasterBand dataType="UInt16" band="1"><NoDataValue>0</NoDataValue>'
+        f"<Description>{escape(polarisation)}</Description>"
+        f'<SimpleSource><SourceFilename relativeToVRT="0">{escape(href)}</SourceFilename>'
+        f"<SourceBand>1</SourceBand></SimpleSource></VRTRasterBand></VRTDataset>"
+    )
+
+
+def write_cog(href: str, geobox: Any, dest: Path, *, polarisation: str,
+              tags: Mapping[str, str] | None = None, threads: str | int = "ALL_CPUS") -> None:
+    """Copy one uint16 DN image to a COG (GDAL's COG driver; the source is only read)."""
+    import rasterio
+    import rasterio.shutil
+    from rasterio.errors import RasterioError
+
+    all_tags = {"UNITS": "DN (amplitude)", "POLARISATION": polarisation, "NODATA": "0",
+                "OVERVIEWS": "RMS of DN (mean in power)", **(tags or {})}
+    try:
+        with rasterio.Env(GDAL_NUM_THREADS=str(threads), GDAL_CACHEMAX=256):
+            with rasterio.open(href) as src:
+                if src.dtypes[0] != "uint16":
+                    raise ProductError(f"{href}: image is {src.dtypes[0]}, expected uint16 DN")
+            rasterio.shutil.copy(vrt_xml(href, geobox, polarisation, all_tags), str(dest),
+                                 driver="COG", NUM_THREADS=str(threads), **COG_OPTIONS)
+    except RasterioError as exc:
+        raise ProductError(f"{href}: cannot convert to COG ({exc})") from exc
+
+
+def _open_all(source: str, ee_metadata: Mapping[str, Any]) -> list[Any]:
+    """Every product in a source (product dir, zip, order folder, image or EE export)."""
+    from palsar2 import products
+
+    if not source.startswith("/vsi") and not os.path.exists(source):
+        raise ProductError(f"{source}: no such file or directory")
+    found = products.find_products(source, **ee_metadata) if ee_metadata else \
+        products.find_products(source)
+    if not found:
+        raise ProductError(f"{source}: no PALSAR-2 product found")
+    return list(found)
+
+
+def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.PathLike], *,
+           in_place: bool = False, replace: bool = False, progress: bool = False,
+           collection: str | None = None, **ee_metadata: Any) -> IngestReport:
+    """Ingest products; failures are reported, not raised, so that the rest of a batch goes in."""
+    if isinstance(sources, (str, os.PathLike)):
+        sources = [sources]
+    sources = [os.fspath(s) for s in sources]
+    report = IngestReport()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(sources), unit="product", file=sys.stderr, desc="ingest")
+    try:
+        for source in sources:
+            try:
+                found = [p for p in _open_all(source, ee_metadata)
+                         if not _inside(p.source, catalog.home)]
+            except Palsar2Error as exc:
+                report.failed.append((source, str(exc)))
+                report.errors.append(exc)
+                _tick(bar)
+                continue
+            if bar is not None and len(found) > 1:
+                bar.total += len(found) - 1
+                bar.refresh()
+            for product in found:
+                try:
+                    ingest_product(catalog, product, in_place=in_place, replace=replace,
+                                   collection=collection, report=report)
+                except Palsar2Error as exc:
+                    report.failed.append((str(getattr(product, "source", source)), str(exc)))
+                    report.errors.append(exc)
+                _tick(bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return report
+
+
+def _inside(source: Any, home: Path) -> bool:
+    # The catalog's own COG copies are not products to ingest (a user may ingest a parent folder).
+    try:
+        return Path(os.fspath(source)).resolve().is_relative_to(home.resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def _tick(bar: Any) -> None:
+    if bar is not None:
+        bar.update(1)
+
+
+def ingest_product(catalog: Catalog, product: Any, *, in_place: bool = False,
+                   replace: bool = False, collection: str | None = None,
+                   report: IngestReport | None = None) -> str:
+    """Ingest one opened product; returns its item ID (raises on failure)."""
+    report = report if report is not None else IngestReport()
+    store = catalog.store
+    item_id = product.id
+    digest = checksum([(b.polarisation, b.href) for b in product.bands])
+    state = store.item_state(item_id)
+    if _unchanged(item_id, state, digest, replace, report):
+        return item_id
+    cid = collection or assign_collection(product.start_time.date(), product.frame)
+    definition = catalog.definition(cid)
+    geometry = _footprint(product)
+    move = None if in_place else ItemMove(catalog.items_dir, item_id, revision=None, has_new=True)
+    try:
+        if move is None:
+            assets = _source_assets(product)
+            revision = uuid.uuid4().hex
+        else:
+            assets = _copy_assets(product, move, catalog.items_dir / item_id, item_id)
+            crashpoint("after_cog")
+            revision = move.token
+        item = build_item(product, collection=cid, definition=definition, geometry=geometry,
+                          assets=assets, checksum=digest, in_place=in_place)
+        row = item_row(item, revision=revision, in_place=in_place, now=time.time())
+        with store.transaction() as con:
+            # Re-check under the write lock: another process may have ingested it meanwhile.
+            state = store.item_state(item_id)
+            if _unchanged(item_id, state, digest, replace, report):
+                raise _Skip
+            if move is None and (catalog.items_dir / item_id).exists():
+                # In-place replacement of a copied item: its folder goes, two-phase as well.
+                move = ItemMove(catalog.items_dir, item_id, revision=None, has_new=False)
+            if move is not None:
+                move.revision = revision
+                move.write_plan()
+            store.ensure_collection(con, cid, definition.to_dict())
+            if move is not None:
+                move.swap()
+            store.write_item(con, row)
+            crashpoint("before_commit")
+        crashpoint("after_commit")
+    except _Skip:
+        if move is not None:
+            move.abort(store)
+        return item_id
+    except BaseException:
+        if move is not None:
+            move.abort(store)
+        raise
+    if move is not None:
+        move.finish()
+    report.ingested.append(item_id)
+    if state is not None:
+        report.replaced.append(item_id)
+    return item_id
+
+
+def _footprint(product: Any) -> Any:
+    from palsar2.products import footprint
+
+    try:
+        return footprint(product)
+    except NotImplementedError:  # TODO(products): remove once footprint() lands
+        return product.geobox.extent.to_crs("EPSG:4326").geom
+
+
+class _Skip(Exception):
+    """Another process committed the same product first."""
+
+
+def _unchanged(item_id: str, state: tuple[str | None, str | None] | None, digest: str,
+               replace: bool, report: IngestReport) -> bool:
+    if state is None:
+        return False
+    if state[0] == digest and not replace:
+        report.skipped.append((item_id, "already in the catalog (same image bytes)"))
+        return True
+    if state[0] != digest and not replace:
+        raise ConflictError(f"{item_id}: already in the catalog with different image bytes "
+                            "(use replace=True / --replace to overwrite it)")
+    return False
+
+
+def _source_assets(product: Any) -> dict[str, Asset]:
+    """Assets pointing at the original files (GDAL paths, possibly /vsizip/)."""
+    assets: dict[str, Asset] = {}
+    for band in product.bands:
+        assets[band.polarisation] = Asset(band.href, TIFF_TYPE, ("data",),
+                                          f"{band.polarisation} amplitude (DN)")
+    first = product.bands[0]
+    if first.lut_href:
+        assets["lut"] = Asset(first.lut_href, "text/plain", ("metadata",), "Calibration LUT")
+    summary_href = _summary_href(product)
+    if summary_href:
+        assets["summary"] = Asset(summary_href, "text/plain", ("metadata",), "summary.txt")
+    return assets
+
+
+def _summary_href(product: Any) -> str | None:
+    s = getattr(product, "summary", None)
+    src = getattr(s, "source", None) if s is not None else None
+    return str(src) if src else None
+
+
+def _copy_assets(product: Any, move: ItemMove, final: Path, item_id: str) -> dict[str, Asset]:
+    """Write COGs (and copy LUT, summary) into the move's new folder; hrefs name the final place."""
+    assets: dict[str, Asset] = {}
+    tags = {"PALSAR2_ITEM_ID": item_id, "SOURCE": str(product.source),
+            "CALIBRATION_DB": repr(float(product.calibration_db))}
+    for band in product.bands:
+        name = f"{band.polarisation}.tif"
+        write_cog(band.href, product.geobox, move.new / name, polarisation=band.polarisation,
+                  tags={**tags, "CALIBRATION_DB": repr(float(band.calibration_db))})
+        assets[band.polarisation] = Asset(str(final / name), COG_TYPE, ("data",),
+                                          f"{band.polarisation} amplitude (DN)")
+    first = product.bands[0]
+    if first.lut_href:
+        copy_href(first.lut_href, move.new / "lut.txt")
+        assets["lut"] = Asset(str(final / "lut.txt"), "text/plain", ("metadata",),
+                              "Calibration LUT")
+    summary = getattr(product, "summary", None)
+    if summary is not None:
+        (move.new / "summary.txt").write_bytes(summary.to_bytes())
+        assets["summary"] = Asset(str(final / "summary.txt"), "text/plain", ("metadata",),
+                                  "summary.txt")
+    return assets
+
+
+def delete_item(catalog: Catalog, item_id: str) -> None:
+    """Remove an item and (for copies) its folder, atomically."""
+    from palsar2.errors import NotFoundError
+
+    store = catalog.store
+    state = store.item_state(item_id)
+    if state is None:
+        raise NotFoundError(f"{item_id}: no such item in {store.path}")
+    move = ItemMove(catalog.items_dir, item_id, revision=None, has_new=False)
+    try:
+        move.write_plan()
+        with store.transaction() as con:
+            if not store.delete_row(con, item_id):
+                raise NotFoundError(f"{item_id}: no such item in {store.path}")
+            move.swap()
+    except BaseException:
+        move.abort(store)
+        raise
+    move.finish()
+
+
+def default_definition(cid: str) -> Any:
+    """Definition of a built-in collection (CatalogError when unknown)."""
+    try:
+        return BUILTIN[cid]
+    except KeyError:
+        raise CatalogError(f"collection: unknown {cid!r}") from None
