@@ -1,0 +1,169 @@
+"""Visualisation: DN / dB stretches as lookup tables, matplotlib palettes, and image encoding.
+
+Pure functions on arrays. A uint16 DN tile is turned into 8-bit display values with one 65,536-entry
+lookup table per visualisation (``min``/``max`` in DN or dB, ``gamma``, calibration factor), so a
+tile costs one gather instead of float arithmetic per pixel; the table is cached. DN 0 is nodata and
+becomes transparent. Nothing here rescales by the data's own range: the user's ``min``/``max`` are
+the only stretch (Earth Engine's ``{min: 0, max: 8000}`` means exactly that).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from palsar2.errors import ParameterError
+
+Units = Literal["dn", "db"]
+ImageFormat = Literal["png", "webp", "jpg"]
+
+MEDIA_TYPES: dict[str, str] = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg"}
+
+# Default stretches: the collection's own visualisation on DN, and a common sigma0 range in dB.
+DEFAULT_RANGE: dict[str, tuple[float, float]] = {"dn": (0.0, 8000.0), "db": (-25.0, 0.0)}
+DEFAULT_LOG_RATIO_RANGE = (-6.0, 6.0)
+DEFAULT_LOG_RATIO_PALETTE = "RdBu_r"
+
+# Class codes of palsar2.change.classes (ARCHITECTURE.md) and the colours the web map shows.
+CLASS_COLOURS: dict[int, tuple[int, int, int, int]] = {
+    0: (0, 0, 0, 0),
+    1: (0, 0, 0, 0),  # no change: transparent so the radar image shows through
+    2: (255, 140, 0, 200),
+    3: (30, 90, 255, 200),
+    10: (255, 255, 0, 230),
+    11: (165, 42, 42, 230),
+    12: (0, 200, 255, 230),
+    13: (255, 0, 0, 230),
+    14: (255, 0, 255, 230),
+}
+CLASS_NAMES: dict[int, str] = {
+    0: "nodata", 1: "no_change", 2: "increase", 3: "decrease", 10: "new_land", 11: "landslide",
+    12: "inundation", 13: "burnt", 14: "collapsed",
+}
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A linear stretch with gamma: value -> 0..1 -> 0..255."""
+
+    vmin: float
+    vmax: float
+    gamma: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.vmin) or not np.isfinite(self.vmax):
+            raise ParameterError("min/max: must be finite numbers")
+        if self.vmax <= self.vmin:
+            raise ParameterError(f"max: must be greater than min ({self.vmin} >= {self.vmax})")
+        if not (0.01 <= self.gamma <= 100):
+            raise ParameterError(f"gamma: must be within 0.01..100, got {self.gamma}")
+
+    def to_byte(self, values: np.ndarray) -> np.ndarray:
+        """Scale float values to 0..255 uint8 (NaN -> 0; callers mask nodata separately)."""
+        v = (np.asarray(values, dtype=np.float64) - self.vmin) / (self.vmax - self.vmin)
+        v = np.clip(np.nan_to_num(v, nan=0.0), 0.0, 1.0)
+        if self.gamma != 1.0:
+            v = v ** (1.0 / self.gamma)  # Earth Engine's gamma: larger brightens
+        return np.round(v * 255.0).astype(np.uint8)
+
+
+@lru_cache(maxsize=256)
+def dn_lut(stretch: Stretch, units: Units, calibration_db: float) -> np.ndarray:
+    """65,536-entry uint8 table: display value of each DN under a stretch in DN or dB."""
+    dn = np.arange(65536, dtype=np.float64)
+    if units == "dn":
+        values = dn
+    else:
+        with np.errstate(divide="ignore"):
+            values = 20.0 * np.log10(dn) + calibration_db  # 10*log10(DN^2) + CF
+        values[0] = np.nan
+    lut = stretch.to_byte(values)
+    lut.setflags(write=False)
+    return lut
+
+
+@lru_cache(maxsize=64)
+def palette_table(name: str | None) -> np.ndarray:
+    """(256, 3) uint8 RGB table of a matplotlib colormap; None -> greyscale."""
+    if name is None:
+        g = np.arange(256, dtype=np.uint8)
+        table = np.stack([g, g, g], axis=1)
+    else:
+        import matplotlib
+
+        try:
+            cmap = matplotlib.colormaps[name]
+        except KeyError:
+            raise ParameterError(
+                f"palette: unknown colormap {name!r} (use a matplotlib name such as viridis, "
+                "magma, gray, RdBu_r)"
+            ) from None
+        table = (cmap(np.linspace(0, 1, 256))[:, :3] * 255 + 0.5).astype(np.uint8)
+    table.setflags(write=False)
+    return table
+
+
+def palette_names() -> list[str]:
+    """The colormap names ``palette`` accepts."""
+    import matplotlib
+
+    return sorted(matplotlib.colormaps)
+
+
+def validate_palette(name: str | None) -> str | None:
+    """Check a palette name early so the error is a 400 naming the parameter."""
+    if name is not None:
+        palette_table(name)
+    return name
+
+
+def colourise(byte: np.ndarray, valid: np.ndarray, palette: str | None) -> np.ndarray:
+    """(H, W) uint8 display values + validity -> (H, W, 4) RGBA, invalid transparent."""
+    rgba = np.empty(byte.shape + (4,), dtype=np.uint8)
+    rgba[..., :3] = palette_table(palette)[byte]
+    rgba[..., 3] = np.where(valid, 255, 0).astype(np.uint8)
+    return rgba
+
+
+def classes_rgba(codes: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 class codes -> RGBA with the legend's colours."""
+    table = np.zeros((256, 4), dtype=np.uint8)
+    for code, colour in CLASS_COLOURS.items():
+        table[code] = colour
+    return table[codes]
+
+
+def composite_rgba(red: np.ndarray, green_blue: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Change composite: before in red, after in green and blue (bright red = lost backscatter)."""
+    rgba = np.empty(red.shape + (4,), dtype=np.uint8)
+    rgba[..., 0] = red
+    rgba[..., 1] = green_blue
+    rgba[..., 2] = green_blue
+    rgba[..., 3] = np.where(valid, 255, 0).astype(np.uint8)
+    return rgba
+
+
+def encode(rgba: np.ndarray, fmt: ImageFormat) -> bytes:
+    """Encode an RGBA array; PNG at a low compression level because tiles must be fast."""
+    buf = io.BytesIO()
+    if fmt == "png":
+        Image.fromarray(rgba, "RGBA").save(buf, format="PNG", compress_level=1)
+    elif fmt == "webp":
+        Image.fromarray(rgba, "RGBA").save(buf, format="WEBP", quality=85, method=0)
+    elif fmt == "jpg":
+        Image.fromarray(np.ascontiguousarray(rgba[..., :3]), "RGB").save(buf, format="JPEG",
+                                                                          quality=85)
+    else:
+        raise ParameterError(f"format: must be png, webp or jpg, got {fmt!r}")
+    return buf.getvalue()
+
+
+@lru_cache(maxsize=8)
+def empty_tile(fmt: ImageFormat, size: int = 256) -> bytes:
+    """A fully transparent tile (outside every footprint), encoded once."""
+    return encode(np.zeros((size, size, 4), dtype=np.uint8), fmt)
