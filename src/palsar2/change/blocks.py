@@ -1,0 +1,153 @@
+"""Per-chunk kernels of the detector: statistics of stage 1 and the classifier of stage 2.
+
+Plain numpy functions of one chunk (and its halo), called through dask by :mod:`.detect`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from palsar2.change import classes as C
+from palsar2.change.cleanup import clean_classes, hysteresis
+from palsar2.change.thresholds import bin_counts
+
+# bits of the coarse mask layer
+COASTAL, LOWLAND, SLIDE_OK, SEA_BEFORE, HAS_DEM = 1, 2, 4, 8, 16
+
+
+def index_of(lr: np.ndarray, method: str) -> np.ndarray:
+    """The thresholded (signed) index from the log-ratio in dB."""
+    if method == "log_ratio":
+        return lr
+    r = np.power(np.float32(10.0), lr / np.float32(10.0))
+    if method == "normalized_difference":
+        return ((r - 1) / (r + 1)).astype(np.float32)
+    # mean_ratio, signed by the direction of change
+    return (np.sign(lr) * (1 - np.power(np.float32(10.0), -np.abs(lr) / np.float32(10.0)))).astype(np.float32)
+
+
+def chunk_stats(b_db: np.ndarray, a_db: np.ndarray, r0: int, c0: int, cfg: dict[str, Any]) -> dict[str, Any]:
+    """Histogram of the index, per-tile histograms and coarse means (power) of one chunk."""
+    b = b_db.astype(np.float32)
+    a = a_db.astype(np.float32)
+    lr = a - b
+    idx = index_of(lr, cfg["method"])
+    out: dict[str, Any] = {"r0": r0, "c0": c0, "hist": bin_counts(idx, cfg["edges"]),
+                           "lr_hist": bin_counts(lr, cfg["lr_edges"])}
+    # per-tile coarse histograms (tile ids global)
+    t = cfg["tile_px"]
+    te = cfg["tile_edges"]
+    n = len(te) - 1
+    rows = (r0 + np.arange(b.shape[0])) // t
+    cols = (c0 + np.arange(b.shape[1])) // t
+    tid = rows[:, None] * cfg["tile_cols"] + cols[None, :]
+    ok = np.isfinite(idx) & (idx >= te[0]) & (idx < te[-1])
+    if ok.any():
+        k = np.clip(((idx[ok] - te[0]) * (n / (te[-1] - te[0]))).astype(np.int64), 0, n - 1)
+        ids, inv = np.unique(tid[ok], return_inverse=True)
+        counts = np.bincount(inv * n + k, minlength=len(ids) * n).reshape(len(ids), n)
+        out["tile_ids"], out["tile_counts"] = ids, counts.astype(np.int32)
+    else:
+        out["tile_ids"], out["tile_counts"] = np.zeros(0, np.int64), np.zeros((0, n), np.int32)
+    f = cfg["factor"]
+    out["coarse_b"], out["coarse_a"] = block_mean_db(b, f), block_mean_db(a, f)
+    return out
+
+
+def block_mean_db(db: np.ndarray, f: int) -> np.ndarray:
+    """Mean in linear power over f x f cells (partial cells at the edge), back to dB; NaN-aware."""
+    if f == 1:
+        return db.astype(np.float32)
+    h, w = db.shape
+    H, W = -(-h // f), -(-w // f)
+    p = np.full((H * f, W * f), np.nan, np.float32)
+    p[:h, :w] = np.power(np.float32(10.0), db / np.float32(10.0))
+    p = p.reshape(H, f, W, f)
+    ok = np.isfinite(p)
+    s = np.where(ok, p, 0).sum(axis=(1, 3))
+    n = ok.sum(axis=(1, 3))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = s / n
+        # a cell needs half its pixels valid, so the swath edge does not darken the coast
+        return np.where(n >= (f * f) / 2, 10 * np.log10(m), np.nan).astype(np.float32)
+
+
+def merge_stats(parts: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, Any]:
+    """Sum chunk statistics into frame totals; assemble coarse images."""
+    n_tiles = cfg["tile_rows"] * cfg["tile_cols"]
+    nb = len(cfg["tile_edges"]) - 1
+    tiles = np.zeros((n_tiles, nb), np.int64)
+    hist = np.zeros(len(cfg["edges"]) - 1, np.int64)
+    lr_hist = np.zeros(len(cfg["lr_edges"]) - 1, np.int64)
+    f = cfg["factor"]
+    ch, cw = cfg["coarse_shape"]
+    cb = np.full((ch, cw), np.nan, np.float32)
+    ca = np.full((ch, cw), np.nan, np.float32)
+    for p in parts:
+        hist += p["hist"]
+        lr_hist += p["lr_hist"]
+        np.add.at(tiles, p["tile_ids"], p["tile_counts"])
+        i, j = p["r0"] // f, p["c0"] // f
+        hh, ww = p["coarse_b"].shape
+        cb[i:i + hh, j:j + ww] = p["coarse_b"]
+        ca[i:i + hh, j:j + ww] = p["coarse_a"]
+    return {"hist": hist, "lr_hist": lr_hist, "tiles": tiles, "coarse_b": cb, "coarse_a": ca}
+
+
+def upsample_bits(coarse: np.ndarray, f: int, block_info: Any = None) -> np.ndarray:
+    """The coarse mask layer, nearest-neighbour upsampled onto one full-resolution chunk."""
+    (r0, r1), (c0, c1) = block_info[None]["array-location"]
+    rows = np.minimum((np.arange(r0, r1) // f), coarse.shape[0] - 1)
+    cols = np.minimum((np.arange(c0, c1) // f), coarse.shape[1] - 1)
+    return coarse[rows[:, None], cols[None, :]]
+
+
+def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[str, Any]) -> np.ndarray:
+    """Class codes of one chunk (with halo): change, hysteresis growth, themes, then clean-up."""
+    b = b_db.astype(np.float32)
+    a = a_db.astype(np.float32)
+    valid = np.isfinite(a) & np.isfinite(b)
+    lr = np.where(valid, a - b, np.float32(0))
+    idx = index_of(lr, p["method"])
+    dec_seed = valid & (idx <= p["t_dec"])
+    inc_seed = valid & (idx >= p["t_inc"])
+    if p["hysteresis"]:
+        dec = hysteresis(dec_seed, valid & (idx <= p["t_dec_grow"]))
+        inc = hysteresis(inc_seed, valid & (idx >= p["t_inc_grow"]))
+    else:
+        dec, inc = dec_seed, inc_seed
+    water_b = valid & (b < p["water_db_before"])
+    water_a = valid & (a < p["water_db_after"])
+    coastal = (bits & COASTAL) > 0
+    lowland = (bits & LOWLAND) > 0
+    slide_ok = (bits & SLIDE_OK) > 0
+    sea_b = (bits & SEA_BEFORE) > 0
+    has_dem = (bits & HAS_DEM) > 0
+    urban_b = valid & (b >= p["urban_db"])
+
+    cls = np.full(b.shape, C.NO_CHANGE, np.uint8)
+    cls[~valid] = C.NODATA
+    cls[inc] = C.INCREASE
+    cls[dec] = C.DECREASE
+    if p["themes"]:
+        # landslide candidates: change on steep slopes outside layover/shadow, not urban, not water
+        sl_change = (dec | inc) if p["landslide_sign"] == "both" else (dec if p["landslide_sign"] == "decrease" else inc)
+        slide = sl_change & slide_ok & has_dem & ~urban_b & ~water_b & ~water_a & ~coastal
+        cls[slide] = C.LANDSLIDE
+        # burnt / collapsed: strong decrease where the before image was bright urban
+        urban_loss = dec & urban_b & ~water_a
+        burnt = urban_loss & (lr <= p["burnt_db"])
+        cls[urban_loss & ~burnt] = C.COLLAPSED
+        cls[burnt] = C.BURNT
+        # inundation: decrease to water on lowland near the sea, not sea before
+        cls[dec & lowland & water_a & ~water_b & ~sea_b] = C.INUNDATION
+        # new land: water before, land after, next to the sea (coastal uplift)
+        new_land = coastal & water_b & ~water_a & valid & (idx >= p["t_inc_grow"])
+        if p["hysteresis"]:
+            new_land = hysteresis(new_land & (idx >= p["t_inc"]), new_land)
+        cls[new_land] = C.NEW_LAND
+    if p["clean"]:
+        cls = clean_classes(cls, p["min_pixels"], p["morph_size"])
+    return cls

@@ -1,0 +1,365 @@
+"""The change detector: two images in, classes, log-ratio, polygons and statistics out.
+
+Stages (everything through dask, memory bounded by the chunk size):
+
+1. Both images are read as linear power, the before image reprojected onto the after grid, a
+   residual shift measured (and corrected when asked), then each is speckle-filtered once
+   (palsar2.raster.speckle) and kept as float16 dB in a scratch :class:`~.store.ChunkStore`.
+2. One pass over the stores accumulates the histogram of the change index, per-tile histograms
+   (split-based thresholds) and coarse block means (tens of metres) of both dates.
+3. On the coarse grid (small, in memory): water thresholds, sea, distance to the sea, coastal
+   buffer, lowland, and, with a DEM, slope / layover / shadow masks - computed once per frame.
+4. Thresholds are chosen from the histograms (degenerate ones replaced by the documented rule).
+5. Classes are computed lazily per chunk with a halo (hysteresis growth, themes, clean-up, MMU);
+   :meth:`ChangeResult.write` streams them, and the log-ratio, into COGs, vectorises window by
+   window and writes statistics and the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import shutil
+import sys
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from palsar2.change import blocks
+from palsar2.change import classes as C
+from palsar2.change.align import Alignment, estimate_shift, shift_image, to_grid
+from palsar2.change.cleanup import clean_depth, mmu_pixels
+from palsar2.change.indices import METHODS
+from palsar2.change.themes import LookGeometry, distance_to, sea_mask, terrain_masks
+from palsar2.change.thresholds import (LR_RANGE, FINE_BIN_DB, TILE_BIN_DB, Histogram, ThresholdResult,
+                                       choose, edges_for, otsu, parse_threshold)
+from palsar2.errors import ChangeError, ParameterError
+
+# index -> (fine edges, tile edges)
+_INDEX_EDGES = {
+    "log_ratio": ((*LR_RANGE, FINE_BIN_DB), (*LR_RANGE, TILE_BIN_DB)),
+    "normalized_difference": ((-1.0, 1.0, 0.002), (-1.0, 1.0, 0.01)),
+    "mean_ratio": ((-1.0, 1.0, 0.002), (-1.0, 1.0, 0.01)),
+}
+DB_RANGE = (-45.0, 25.0, 0.1)
+HYSTERESIS_DEPTH = 32
+WATER_DB_FALLBACK = -18.0  # calm water at L-band HH is far below this; land far above
+
+
+@dataclass(frozen=True)
+class DetectOptions:
+    """Parameters of :func:`detect` (CLI flags in brackets)."""
+
+    filter: str | None = "refined_lee"   # [--filter] None/"none": inputs are already filtered
+    size: int = 7                        # [--size] speckle window
+    method: str = "log_ratio"            # [--method] log_ratio | normalized_difference | mean_ratio
+    threshold: str = "auto"              # [--threshold] auto | otsu | ki | split | cfar | "DEC,INC" (dB)
+    mmu_m2: float = 500.0                # [--mmu] minimum mapping unit
+    tile_m: float = 1000.0               # split-based tile side
+    coarse_m: float = 40.0               # grid of the sea / lowland / terrain masks
+    estimate_shift: bool = True
+    correct_shift: bool = False          # [--correct-shift]
+    hysteresis: bool = True
+    grow_fraction: float = 0.6           # growth threshold = mode + grow_fraction * (threshold - mode)
+    k_cfar: float = 3.5
+    morph_size: int = 3                  # opening/closing square (skipped when pixels > 10 m)
+    themes: bool = True
+    coast_buffer_m: float = 600.0        # new land is looked for within this distance of the sea
+    sea_min_area_m2: float = 2.0e6
+    lowland_m: float = 10.0              # inundation: elevation at most this (with a DEM)
+    lowland_distance_m: float = 2000.0   # ... and within this distance of the sea
+    min_slope_deg: float = 10.0
+    landslide_sign: str = "both"         # decrease | increase | both
+    urban_db: float = -4.0               # bright-before (urban) filtered sigma0 dB
+    burnt_db: float = -7.0               # urban decrease at least this strong is "burnt"
+    water_db: float | None = None        # None: Otsu on the coarse images
+    look: LookGeometry | None = None     # overrides the geometry read from the after item
+    chunks: int = 2048
+    workdir: str | None = None           # scratch stores (None: in memory below 64 Mpx, else tmp)
+    progress: bool = False
+
+    def validate(self) -> DetectOptions:
+        if self.method not in METHODS:
+            raise ParameterError(f"--method {self.method!r}: unknown (choose from {', '.join(METHODS)})")
+        parse_threshold(self.threshold)
+        if self.mmu_m2 < 0:
+            raise ParameterError(f"--mmu {self.mmu_m2}: must be >= 0 m2")
+        if not (isinstance(self.size, int) and self.size >= 1):
+            raise ParameterError(f"--size {self.size!r}: must be a positive odd integer")
+        if self.landslide_sign not in ("decrease", "increase", "both"):
+            raise ParameterError(f"landslide_sign {self.landslide_sign!r}: decrease, increase or both")
+        if self.chunks < 256:
+            raise ParameterError(f"chunks {self.chunks}: must be at least 256")
+        if self.method != "log_ratio" and "," in str(self.threshold):
+            raise ParameterError("--threshold DEC,INC (dB) needs --method log_ratio")
+        return self
+
+
+@dataclass
+class Source:
+    """One input image as linear power with its grid and what is known about it."""
+
+    data: Any
+    geobox: Any
+    id: str
+    look: LookGeometry | None = None
+    datetime: dt.datetime | None = None
+
+
+def as_source(x: Any, chunks: int = 2048) -> Source:
+    """A catalog Item, a palsar2.raster Image, or a (power array, GeoBox[, id]) tuple, as a Source."""
+    import dask.array as da
+
+    if isinstance(x, tuple):
+        data, gbox, *rest = x
+        return Source(da.asarray(data).astype(np.float32), gbox, str(rest[0]) if rest else "image")
+    if hasattr(x, "assets") and hasattr(x, "geobox"):  # catalog Item
+        from palsar2.raster.image import Image
+
+        img = Image.from_item(x, chunks=chunks)
+        look = None
+        pd_, ls = getattr(x, "pass_direction", None), getattr(x, "look_side", None)
+        on = (getattr(x, "properties", {}) or {}).get("view:off_nadir")
+        if pd_ and ls and on is not None:
+            look = LookGeometry(pd_, ls, float(on))
+        return Source(img.data, x.geobox, str(x.id), look, getattr(x, "datetime", None))
+    if hasattr(x, "data") and hasattr(x, "geobox") and hasattr(x, "sigma0"):  # raster Image
+        img = x.sigma0("power")
+        ids = getattr(img, "source_ids", ()) or ("image",)
+        return Source(img.data, img.geobox, "+".join(ids))
+    raise ParameterError(f"input {type(x).__name__}: expected a catalog Item, an Image or (array, GeoBox)")
+
+
+def _pixel_size(gbox: Any) -> float:
+    a = gbox.affine
+    return float(math.sqrt(abs(a.a * a.e - a.b * a.d)))
+
+
+def _filtered(src: Any, opts: DetectOptions) -> Any:
+    if not opts.filter or opts.filter == "none":
+        return src
+    from palsar2.raster.speckle import filter_dask
+
+    return filter_dask(src, opts.filter, opts.size)
+
+
+def _to_db16(p: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = 10 * np.log10(p)
+    return np.where(np.isfinite(d), d, np.nan).astype(np.float16)
+
+
+def _progress(opts: DetectOptions):
+    if opts.progress:
+        from dask.diagnostics import ProgressBar
+
+        return ProgressBar(out=sys.stderr, minimum=1.0)
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions | None = None,
+           pair: str | None = None) -> ChangeResult:
+    """Map what changed between a pre-event and a post-event image of the same geometry.
+
+    ``before``/``after``: catalog Items (checked with :func:`~.pairs.check_pair`), Images, or
+    ``(power, GeoBox)`` tuples. ``dem``: a path to a DEM raster or ``(array, GeoBox)``.
+    """
+    import dask
+    import dask.array as da
+
+    opts = (options or DetectOptions()).validate()
+    if hasattr(before, "assets") and hasattr(after, "assets"):
+        from palsar2.change.pairs import check_pair
+
+        check_pair(before, after)
+    b, a = as_source(before, opts.chunks), as_source(after, opts.chunks)
+    gbox = a.geobox
+    px = _pixel_size(gbox)
+    f = max(1, int(round(opts.coarse_m / px)))
+    ch = max(f, f * int(round(opts.chunks / f)))
+    shape = tuple(int(s) for s in gbox.shape)
+
+    # 1. on one grid, shift check, filtered once into scratch stores
+    bd = to_grid(b.data, b.geobox, gbox)
+    alignment = Alignment(reprojected=bd is not b.data)
+    if opts.estimate_shift:
+        est = estimate_shift(bd, a.data)
+        est.reprojected = alignment.reprojected
+        alignment = est
+    if opts.correct_shift and alignment.magnitude > 0.05:
+        bd = shift_image(bd, alignment.dy, alignment.dx)
+        alignment.corrected = True
+    bd = da.asarray(bd).rechunk(ch)
+    ad = da.asarray(a.data).rechunk(ch)
+    chunks = ad.chunks
+    on_disk = opts.workdir is not None or shape[0] * shape[1] > 64_000_000
+    workdir = Path(opts.workdir or tempfile.gettempdir())
+    sb = _store(shape, chunks, workdir if on_disk else None, "before")
+    sa = _store(shape, chunks, workdir if on_disk else None, "after")
+    fb = _filtered(bd, opts).map_blocks(_to_db16, dtype=np.float16)
+    fa = _filtered(ad, opts).map_blocks(_to_db16, dtype=np.float16)
+    with _progress(opts):
+        da.store([fb, fa], [sb, sa], lock=False)
+    b16, a16 = sb.to_dask(), sa.to_dask()
+
+    # 2. statistics pass over the stores
+    (lo, hi, w), (tlo, thi, tw) = _INDEX_EDGES[opts.method]
+    tile_px = max(16, int(round(opts.tile_m / px)))
+    cfg = {"method": opts.method, "edges": edges_for(lo, hi, w), "lr_edges": edges_for(LR_RANGE[0], LR_RANGE[1], FINE_BIN_DB),
+           "tile_edges": edges_for(tlo, thi, tw), "tile_px": tile_px,
+           "tile_rows": -(-shape[0] // tile_px), "tile_cols": -(-shape[1] // tile_px), "factor": f,
+           "coarse_shape": (-(-shape[0] // f), -(-shape[1] // f))}
+    r_off = np.cumsum((0,) + chunks[0])
+    c_off = np.cumsum((0,) + chunks[1])
+    db_, da_ = b16.to_delayed(optimize_graph=False), a16.to_delayed(optimize_graph=False)
+    parts = [dask.delayed(blocks.chunk_stats)(db_[i, j], da_[i, j], int(r_off[i]), int(c_off[j]), cfg)
+             for i in range(len(chunks[0])) for j in range(len(chunks[1]))]
+    with _progress(opts):
+        st = dask.delayed(blocks.merge_stats)(parts, cfg).compute()
+    hist = Histogram(st["hist"], cfg["edges"])
+    if hist.total == 0:
+        sb.close(), sa.close()
+        raise ChangeError(f"pair {pair or (b.id + ' / ' + a.id)}: the two images do not overlap (no valid pixel in common)")
+
+    # 3. coarse masks, once per frame
+    look = opts.look or a.look
+    coarse = _coarse_masks(st["coarse_b"], st["coarse_a"], gbox, f, px, dem, look, opts)
+
+    # 4. thresholds
+    method, fixed_values = parse_threshold(opts.threshold)
+    th = choose(hist, st["tiles"], cfg["tile_edges"], method, fixed_values, k_cfar=opts.k_cfar)
+    params = _classifier_params(th, hist, coarse, opts, px)
+
+    # 5. lazy classes and log-ratio
+    bits = da.map_blocks(blocks.upsample_bits, dtype=np.uint8, chunks=chunks,
+                         coarse=dask.delayed(coarse["bits"]), f=f)
+    depth = (HYSTERESIS_DEPTH if opts.hysteresis else 0) + (params["clean_depth"] if params["clean"] else 0)
+    classes = da.map_overlap(_classify_block, b16, a16, bits, depth=depth, boundary="none",
+                             dtype=np.uint8, trim=True, p=params, align_arrays=False)
+    lr = da.map_blocks(_lr_block, b16, a16, dtype=np.float32)
+    name = pair or f"{a.id}__{b.id}"
+    return ChangeResult(geobox=gbox, pair=name, before_id=b.id, after_id=a.id, options=opts,
+                        thresholds=th, alignment=alignment, params=params, histogram=hist,
+                        lr_histogram=Histogram(st["lr_hist"], cfg["lr_edges"]), coarse=coarse, look=look,
+                        log_ratio=lr, classes=classes, _stores=(sb, sa))
+
+
+def _store(shape, chunks, directory, name):
+    from palsar2.change.store import ChunkStore
+
+    return ChunkStore(shape, chunks, np.float16, directory, name)
+
+
+def _lr_block(b: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return (a.astype(np.float32) - b.astype(np.float32)).astype(np.float32)
+
+
+def _classify_block(b: np.ndarray, a: np.ndarray, bits: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+    return blocks.classify(b, a, bits, p=p)
+
+
+def _water_threshold(coarse_db: np.ndarray, opts: DetectOptions, which: str) -> dict[str, Any]:
+    """Water/land threshold (dB) of one date: Otsu on the coarse image, checked, else the fixed rule."""
+    if opts.water_db is not None:
+        return {"value": float(opts.water_db), "method": "fixed", "degenerate": False, "reason": ""}
+    h = Histogram.of(coarse_db, edges_for(*DB_RANGE))
+    if h.total < 16:
+        return {"value": WATER_DB_FALLBACK, "method": "fixed", "degenerate": True,
+                "reason": f"{which}: too few coarse pixels", "fallback": f"fixed {WATER_DB_FALLBACK} dB"}
+    r = otsu(h, lo=-30.0, hi=-10.0)
+    d = r.details
+    # water must be a real, dark class: mean under -16 dB and well separated from land
+    bad = r.degenerate or d.get("mean_low") is None or d["mean_low"] > -16.0 or d.get("ashman_d", 0) < 2.0
+    if bad:
+        why = r.reason or f"dark class mean {d.get('mean_low')} dB / Ashman D {d.get('ashman_d')}: no clear water"
+        return {"value": WATER_DB_FALLBACK, "method": "otsu", "degenerate": True, "reason": f"{which}: {why}",
+                "fallback": f"fixed {WATER_DB_FALLBACK} dB", "otsu": r.value}
+    return {"value": r.value, "method": "otsu", "degenerate": False, "reason": "",
+            "water_mean_db": d["mean_low"], "land_mean_db": d["mean_high"], "ashman_d": d["ashman_d"]}
+
+
+def _coarse_masks(cb: np.ndarray, ca: np.ndarray, gbox: Any, f: int, px: float, dem: Any,
+                  look: LookGeometry | None, opts: DetectOptions) -> dict[str, Any]:
+    """Water, sea, distance to the sea, coastal buffer, lowland and terrain masks on the coarse grid."""
+    cpx = px * f
+    valid = np.isfinite(cb) & np.isfinite(ca)
+    wb, wa = _water_threshold(cb[valid], opts, "before"), _water_threshold(ca[valid], opts, "after")
+    water_b = valid & (cb < wb["value"])
+    sea_b = sea_mask(water_b, valid, max(1, int(opts.sea_min_area_m2 / cpx**2)))
+    dist = distance_to(sea_b, cpx)
+    coastal = dist <= opts.coast_buffer_m
+    out: dict[str, Any] = {"before_db": cb, "after_db": ca, "valid": valid, "sea_before": sea_b,
+                           "distance_to_sea_m": dist, "coastal": coastal, "water": {"before": wb, "after": wa},
+                           "factor": f, "pixel_m": cpx}
+    bits = np.zeros(cb.shape, np.uint8)
+    bits[coastal] |= blocks.COASTAL
+    bits[sea_b] |= blocks.SEA_BEFORE
+    near = dist <= opts.lowland_distance_m
+    if dem is not None:
+        z = _dem_on(dem, gbox, f, cb.shape)
+        tm = terrain_masks(z, cpx, look, min_slope_deg=opts.min_slope_deg)
+        lowland = near & (z <= opts.lowland_m) & np.isfinite(z)
+        bits[tm["landslide_ok"]] |= blocks.SLIDE_OK
+        bits[np.isfinite(z)] |= blocks.HAS_DEM
+        out.update(dem=z, slope=tm["slope"], landslide_ok=tm["landslide_ok"],
+                   layover=tm.get("layover"), shadow=tm.get("shadow"))
+    else:
+        lowland = dist <= opts.lowland_distance_m / 2
+    bits[lowland] |= blocks.LOWLAND
+    out["lowland"] = lowland
+    out["bits"] = bits
+    return out
+
+
+def _dem_on(dem: Any, gbox: Any, f: int, shape: tuple[int, int]) -> np.ndarray:
+    """The DEM averaged onto the coarse grid (after grid decimated by f)."""
+    import rasterio
+    from rasterio.warp import Resampling, reproject
+
+    a = gbox.affine
+    from affine import Affine
+
+    dst_t = a * Affine.scale(f, f)
+    out = np.full(shape, np.nan, np.float32)
+    try:
+        if isinstance(dem, tuple):
+            arr, dg = dem[0], dem[1]
+            reproject(np.asarray(arr, np.float32), out, src_transform=dg.affine, src_crs=dg.crs.to_wkt(),
+                      dst_transform=dst_t, dst_crs=gbox.crs.to_wkt(), resampling=Resampling.average,
+                      src_nodata=np.nan, dst_nodata=np.nan)
+        else:
+            with rasterio.open(dem) as src:
+                reproject(rasterio.band(src, 1), out, dst_transform=dst_t, dst_crs=gbox.crs.to_wkt(),
+                          resampling=Resampling.average, dst_nodata=np.nan)
+    except (rasterio.errors.RasterioError, OSError) as exc:
+        raise ParameterError(f"--dem {dem}: cannot read ({exc})") from None
+    return out
+
+
+def _classifier_params(th: dict[str, ThresholdResult], hist: Histogram, coarse: dict[str, Any],
+                       opts: DetectOptions, px: float) -> dict[str, Any]:
+    mode = th["decrease"].details.get("mode", 0.0)
+    t_dec, t_inc = th["decrease"].value, th["increase"].value
+    g = opts.grow_fraction
+    min_px = mmu_pixels(opts.mmu_m2, px * px)
+    morph = opts.morph_size if px <= 10.0 else 0
+    cd, capped = clean_depth(min_px, morph)
+    burnt = float(opts.burnt_db)
+    return {"method": opts.method, "t_dec": float(t_dec), "t_inc": float(t_inc),
+            "t_dec_grow": float(mode + g * (t_dec - mode)), "t_inc_grow": float(mode + g * (t_inc - mode)),
+            "hysteresis": opts.hysteresis, "themes": opts.themes,
+            "water_db_before": float(coarse["water"]["before"]["value"]),
+            "water_db_after": float(coarse["water"]["after"]["value"]),
+            "urban_db": float(opts.urban_db), "burnt_db": burnt, "landslide_sign": opts.landslide_sign,
+            "clean": True, "min_pixels": min_px, "morph_size": morph, "clean_depth": cd,
+            "clean_depth_capped": capped, "mode": float(mode)}
+
+
+from palsar2.change.result import ChangeResult  # noqa: E402  (result imports nothing from here at load)
