@@ -144,14 +144,16 @@ class Image:
                 "source_item_ids": list(self.source_ids)}
 
     def to_xarray(self, name: str = "sigma0") -> Any:
-        """Dask-backed xarray.DataArray with x/y coordinates and a spatial_ref CRS coordinate."""
+        """Dask-backed xarray.DataArray with x/y (or longitude/latitude) coordinates and a CRS."""
         import xarray as xr
         from odc.geo.xr import xr_coords
 
         coords = xr_coords(self.geobox, crs_coord_name="spatial_ref")
         attrs = {"units": UNIT_TAG[self.units], "nodata": math.nan, "source_item_ids": list(self.source_ids),
                  "history": json.dumps(list(self.history), default=str)}
-        return xr.DataArray(self.data, dims=("y", "x"), coords=coords, name=name, attrs=attrs)
+        # odc-geo's naming: (y, x) for projected grids, (latitude, longitude) for geographic ones
+        dims = tuple(self.geobox.dimensions)
+        return xr.DataArray(self.data, dims=dims, coords=coords, name=name, attrs=attrs)
 
     def to_numpy(self) -> np.ndarray:
         """Compute the image (small images only: this holds it all in memory)."""
