@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import struct
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -252,7 +253,11 @@ def normalise_crs(crs_wkt: str) -> tuple[CRS, str | None]:
 def read_georef(href: str, *, tiff: TiffInfo | None = None, use_tifffile: bool = True) -> Georef:
     """Open one GeoTIFF (local or GDAL path) and return its grid as a GeoBox with a CRS note."""
     try:
-        with rasterio.open(href) as src:
+        with warnings.catch_warnings():
+            # we raise GeoreferenceError ourselves, with the file name
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            src = rasterio.open(href)
+        with src:
             gdal_transform = src.transform
             crs_wkt = src.crs.to_wkt() if src.crs else None
             shape = (src.height, src.width)
