@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -18,7 +18,7 @@ def test_name_with_scene_id_epsg4326(make_ee_export):
     assert p.kind == "ee_export" and p.summary is None
     assert (p.orbit, p.frame, p.path) == (51889, 750, (14 * 51889 + 24) % 207)
     assert p.pass_direction == "ascending"  # frame 0750: northbound half of the orbit
-    assert p.center_time == datetime(2024, 1, 1, tzinfo=timezone.utc) and p.time_precision == "day"
+    assert p.center_time == datetime(2024, 1, 1, tzinfo=UTC) and p.time_precision == "day"
     assert p.look_side is None and p.product_id is None
     assert p.id == "ALOS2518890750-240101"  # the file stem: no product ID known
     assert p.geobox.crs.epsg == 4326 and p.pixel_spacing is None
@@ -35,13 +35,13 @@ def test_name_with_system_index_and_product_id_utm(make_ee_export):
 
 
 def test_sidecar(make_ee_export):
-    t_ms = int(datetime(2024, 1, 8, 2, 58, 31, tzinfo=timezone.utc).timestamp() * 1000)
+    t_ms = int(datetime(2024, 1, 8, 2, 58, 31, tzinfo=UTC).timestamp() * 1000)
     sidecar = {"system:time_start": t_ms, "system:time_end": t_ms + 10_000, "frame": 730,
                "pass": "ASCENDING", "look side": "right", "orbit": 52005, "beam": "U3-13",
                "Img_OffNadirAngle": 36.1, "note": "exported by me"}
     path = make_ee_export("noto_after.tif", sidecar=sidecar)
     p = open_product(path)
-    assert p.start_time == datetime(2024, 1, 8, 2, 58, 31, tzinfo=timezone.utc)
+    assert p.start_time == datetime(2024, 1, 8, 2, 58, 31, tzinfo=UTC)
     assert (p.end_time - p.start_time).total_seconds() == 10 and p.time_precision == "exact"
     assert (p.frame, p.orbit, p.look_side, p.pass_direction) == (730, 52005, "R", "ascending")
     assert str(p.scene_id) == "ALOS2520050730-240108" and p.off_nadir_deg == 36.1
@@ -53,7 +53,7 @@ def test_sidecar_as_ee_image_description(make_ee_export):
     doc = {"type": "Image", "id": "JAXA/ALOS/PALSAR-2/Level2_1/StripMap_202401/ALOS2518890750-240101",
            "properties": {"system:time_start": 1704078000000}}
     p = open_product(make_ee_export("b1.tif", sidecar=doc))
-    assert p.frame == 750 and p.start_time == datetime(2024, 1, 1, 3, 0, tzinfo=timezone.utc)
+    assert p.frame == 750 and p.start_time == datetime(2024, 1, 1, 3, 0, tzinfo=UTC)
 
 
 def test_options_complete_and_override(make_ee_export):

@@ -11,8 +11,8 @@ from shapely.geometry import Polygon
 
 from palsar2.errors import ProductError
 from palsar2.products import footprint, open_product
-from palsar2.products.footprint import footprint_native
 from palsar2.products.checks import GridMismatchWarning, corner_tolerance_m
+from palsar2.products.footprint import footprint_native
 from palsar2.products.testing import write_sample_product
 
 GEOD = Geod(ellps="WGS84")

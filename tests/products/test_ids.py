@@ -8,7 +8,13 @@ import pytest
 
 from palsar2.errors import IdentifierError, ProductError
 from palsar2.products.ids import (
-    LEVELS, MODES, ProductFileName, ProductId, SceneId, pass_from_frame, product_key,
+    LEVELS,
+    MODES,
+    ProductFileName,
+    ProductId,
+    SceneId,
+    pass_from_frame,
+    product_key,
 )
 
 

@@ -94,7 +94,7 @@ def test_zip_with_escaping_member_rejected(tmp_path, make_product, evil):
 
 
 def test_zip_bomb_sizes_rejected(tmp_path, monkeypatch):
-    import palsar2.products.inputs as inputs
+    from palsar2.products import inputs
 
     z = tmp_path / "big.zip"
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zz:

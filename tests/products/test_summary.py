@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -36,10 +36,10 @@ def test_real_sample_typed_view(sample):
     assert str(sample.product_id) == "UBSL1.5GUD"
     assert sample.level == "1.5"
     assert sample.look_side == "L" and sample.pass_direction == "descending"
-    assert sample.center_time == datetime(2020, 8, 21, 8, 10, 56, 491000, tzinfo=timezone.utc)
-    assert sample.start_time == datetime(2020, 8, 21, 8, 10, 51, 491000, tzinfo=timezone.utc)
-    assert sample.end_time == datetime(2020, 8, 21, 8, 11, 1, 491000, tzinfo=timezone.utc)
-    assert sample.start_time.tzinfo is timezone.utc
+    assert sample.center_time == datetime(2020, 8, 21, 8, 10, 56, 491000, tzinfo=UTC)
+    assert sample.start_time == datetime(2020, 8, 21, 8, 10, 51, 491000, tzinfo=UTC)
+    assert sample.end_time == datetime(2020, 8, 21, 8, 11, 1, 491000, tzinfo=UTC)
+    assert sample.start_time.tzinfo is UTC
     assert sample.observation_date == date(2020, 8, 21)
     c = sample.image_corners
     assert (c.center.lat, c.center.lon) == (-20.573, 57.691)
@@ -146,15 +146,15 @@ def test_bad_typed_values_name_key_and_file(sample, key, value, prop, reason):
 
 def test_leap_second():
     t = parse_utc("20161231 23:59:60.250")
-    assert t == datetime(2017, 1, 1, 0, 0, 0, 250000, tzinfo=timezone.utc)
+    assert t == datetime(2017, 1, 1, 0, 0, 0, 250000, tzinfo=UTC)
     assert parse_utc("20161231 23:59:59.750") < t
     with pytest.raises(ValueError, match="leap"):
         parse_utc("20161231 12:00:60.000")
 
 
 def test_time_formats():
-    assert parse_utc("20240101 07:10:00") == datetime(2024, 1, 1, 7, 10, tzinfo=timezone.utc)
-    assert format_utc(datetime(2024, 1, 1, 7, 10, 0, 123456, tzinfo=timezone.utc)) == "20240101 07:10:00.123"
+    assert parse_utc("20240101 07:10:00") == datetime(2024, 1, 1, 7, 10, tzinfo=UTC)
+    assert format_utc(datetime(2024, 1, 1, 7, 10, 0, 123456, tzinfo=UTC)) == "20240101 07:10:00.123"
 
 
 def test_l21_keys(tmp_path, make_product):

@@ -16,8 +16,12 @@ from pyproj import Transformer
 
 from palsar2.products.summary import Corners
 
-__all__ = ["corner_tolerance_m", "corners_outside_grid", "warn_corners_outside_grid",
-           "GridMismatchWarning"]
+__all__ = [
+    "GridMismatchWarning",
+    "corner_tolerance_m",
+    "corners_outside_grid",
+    "warn_corners_outside_grid",
+]
 
 _M_PER_DEG = 111_320.0
 _ROUNDING_DEG = 0.0005

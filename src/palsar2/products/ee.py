@@ -14,20 +14,26 @@ import json
 import os
 import posixpath
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from palsar2.errors import IdentifierError, ParameterError, ProductError
 from palsar2.products._vsi import exists, read_bytes
 from palsar2.products.georef import read_georef
 from palsar2.products.ids import (
-    ORBIT_DIRECTIONS, POLARISATIONS, PRODUCT_IN_TEXT_RE, SCENE_IN_TEXT_RE, ProductId, SceneId,
-    pass_from_frame, product_key,
+    ORBIT_DIRECTIONS,
+    POLARISATIONS,
+    PRODUCT_IN_TEXT_RE,
+    SCENE_IN_TEXT_RE,
+    ProductId,
+    SceneId,
+    pass_from_frame,
+    product_key,
 )
 from palsar2.products.lut import DEFAULT_CALIBRATION_DB
 from palsar2.products.model import Band, Product
 
-__all__ = ["open_ee_export", "EE_OPTIONS", "parse_ee_name", "normalise_metadata"]
+__all__ = ["EE_OPTIONS", "normalise_metadata", "open_ee_export", "parse_ee_name"]
 
 #: Canonical metadata names and the spellings accepted for them (sidecar keys and options).
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -142,11 +148,11 @@ def _sidecar(href: str) -> tuple[str | None, dict[str, Any]]:
 def _to_time(value: Any, key: str, where: str) -> tuple[datetime, bool]:
     """(aware UTC datetime, date_only) from epoch ms, ISO text, YYYYMMDD, date or datetime."""
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc), False
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC), False
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc), True
+        return datetime(value.year, value.month, value.day, tzinfo=UTC), True
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=float(value)), False
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=float(value)), False
     if isinstance(value, str):
         s = value.strip()
         if re.fullmatch(r"\d{8}", s):
@@ -156,7 +162,7 @@ def _to_time(value: Any, key: str, where: str) -> tuple[datetime, bool]:
         try:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
                 return _to_time(date.fromisoformat(s), key, where)
-            return _to_time(datetime.fromisoformat(s.replace("Z", "+00:00")), key, where)
+            return _to_time(datetime.fromisoformat(s), key, where)
         except ValueError:
             pass
     raise ProductError(f"{where}: {key}={value!r} is not a date or time")

@@ -25,7 +25,7 @@ from palsar2.errors import ProductError
 from palsar2.products.checks import GridMismatchWarning, corner_tolerance_m, to_grid_xy
 from palsar2.products.model import Product
 
-__all__ = ["footprint", "valid_mask", "footprint_native"]
+__all__ = ["footprint", "footprint_native", "valid_mask"]
 
 
 def valid_mask(href: str, max_size: int = 2048) -> tuple[np.ndarray, Affine, int]:

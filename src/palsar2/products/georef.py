@@ -27,12 +27,20 @@ from affine import Affine
 from odc.geo import CRS
 from odc.geo.geobox import GeoBox
 from pyproj import CRS as ProjCRS
+from pyproj.exceptions import CRSError
 
 from palsar2.errors import GeoreferenceError, ProductError
 from palsar2.products._vsi import split_vsizip
 
-__all__ = ["Georef", "TiffInfo", "read_georef", "read_tiff_info", "normalise_crs",
-           "transform_from_tiepoint", "utm_epsg"]
+__all__ = [
+    "Georef",
+    "TiffInfo",
+    "normalise_crs",
+    "read_georef",
+    "read_tiff_info",
+    "transform_from_tiepoint",
+    "utm_epsg",
+]
 
 # GeoTIFF tag and key numbers
 TAG_PIXEL_SCALE = 33550
@@ -220,7 +228,7 @@ def normalise_crs(crs_wkt: str) -> tuple[CRS, str | None]:
     """
     try:
         pcrs = ProjCRS.from_wkt(crs_wkt)
-    except Exception as exc:  # pyproj raises CRSError for junk
+    except CRSError as exc:
         raise GeoreferenceError(f"CRS cannot be interpreted ({exc})") from None
     epsg = pcrs.to_epsg(min_confidence=100)
     if epsg is not None:

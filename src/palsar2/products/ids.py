@@ -14,8 +14,16 @@ from typing import Literal
 from palsar2.errors import IdentifierError
 
 __all__ = [
-    "MODES", "LEVELS", "OPTIONS", "PROJECTIONS", "ORBIT_DIRECTIONS", "POLARISATIONS",
-    "SceneId", "ProductId", "ProductFileName", "pass_from_frame",
+    "LEVELS",
+    "MODES",
+    "OPTIONS",
+    "ORBIT_DIRECTIONS",
+    "POLARISATIONS",
+    "PROJECTIONS",
+    "ProductFileName",
+    "ProductId",
+    "SceneId",
+    "pass_from_frame",
 ]
 
 #: Observation modes (DDD) and what they are.
@@ -121,8 +129,8 @@ class ProductId:
     orbit_direction: str
 
     def __post_init__(self) -> None:
-        text = "".join((self.mode, self.look_side, self.level, self.option, self.projection,
-                        self.orbit_direction))
+        text = (f"{self.mode}{self.look_side}{self.level}{self.option}{self.projection}"
+                f"{self.orbit_direction}")
         if self.mode not in MODES:
             raise IdentifierError(f"product ID {text!r}: unknown mode {self.mode!r} "
                                   f"(one of {', '.join(MODES)})")

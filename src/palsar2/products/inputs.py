@@ -21,7 +21,7 @@ from palsar2.products._vsi import split_vsizip, vsizip_href
 from palsar2.products.jaxa import _img_name, is_jaxa_listing, open_jaxa
 from palsar2.products.model import Product
 
-__all__ = ["open_product", "find_products", "product_sources", "check_zip", "ZIP_MEMBER_LIMIT"]
+__all__ = ["ZIP_MEMBER_LIMIT", "check_zip", "find_products", "open_product", "product_sources"]
 
 #: Largest member accepted in a zip (a quad-pol BigTIFF frame fits comfortably).
 ZIP_MEMBER_LIMIT = 32 * 2**30

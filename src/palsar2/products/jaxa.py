@@ -14,7 +14,7 @@ from palsar2.products.lut import DEFAULT_CALIBRATION_DB, read_lut
 from palsar2.products.model import Band, Product
 from palsar2.products.summary import Summary, parse_summary_bytes
 
-__all__ = ["open_jaxa", "is_jaxa_listing", "MissingLutWarning"]
+__all__ = ["MissingLutWarning", "is_jaxa_listing", "open_jaxa"]
 
 
 class MissingLutWarning(UserWarning):

@@ -15,7 +15,7 @@ import numpy as np
 
 from palsar2.errors import ProductError
 
-__all__ = ["Lut", "parse_lut", "read_lut", "DEFAULT_CALIBRATION_DB", "format_lut"]
+__all__ = ["DEFAULT_CALIBRATION_DB", "Lut", "format_lut", "parse_lut", "read_lut"]
 
 #: JAXA's CF1 for L1.5/L2.1; used only when a product has no LUT.
 DEFAULT_CALIBRATION_DB = -83.0

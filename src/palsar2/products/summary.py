@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from palsar2.errors import SummaryError
+from palsar2.errors import IdentifierError, SummaryError
 from palsar2.products.ids import ProductId, SceneId
 
-__all__ = ["Summary", "Corners", "LonLat", "read_summary", "parse_utc"]
+__all__ = ["Corners", "LonLat", "Summary", "parse_utc", "read_summary"]
 
 _RECORD_RE = re.compile(r'([A-Za-z][A-Za-z0-9_]*)="(.*)"')
 _TIME_RE = re.compile(r"(\d{4})(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?")
@@ -61,7 +61,7 @@ def parse_utc(text: str, *, what: str = "time") -> datetime:
             raise ValueError(f"{what} {text!r}: second 60 only exists at 23:59 UTC (leap second)")
         ss = 59
     try:
-        t = datetime(y, mo, d, hh, mi, ss, micro, tzinfo=timezone.utc)
+        t = datetime(y, mo, d, hh, mi, ss, micro, tzinfo=UTC)
     except ValueError as exc:
         raise ValueError(f"{what} {text!r}: {exc}") from None
     return t + timedelta(seconds=1) if leap else t
@@ -70,7 +70,7 @@ def parse_utc(text: str, *, what: str = "time") -> datetime:
 def format_utc(t: datetime) -> str:
     """An aware (or naive UTC) datetime as ``YYYYMMDD hh:mm:ss.ttt``."""
     if t.tzinfo is not None:
-        t = t.astimezone(timezone.utc)
+        t = t.astimezone(UTC)
     return f"{t:%Y%m%d %H:%M:%S}.{t.microsecond // 1000:03d}"
 
 
@@ -177,9 +177,7 @@ class Summary:
         value = self._require("Scs_SceneID")
         try:
             return SceneId.parse(value)
-        except SummaryError:
-            raise
-        except Exception as exc:
+        except IdentifierError as exc:
             raise SummaryError(f"{self._where()}: Scs_SceneID: {exc}") from None
 
     @property
@@ -187,7 +185,7 @@ class Summary:
         value = self._require("Pds_ProductID")
         try:
             return ProductId.parse(value)
-        except Exception as exc:
+        except IdentifierError as exc:
             raise SummaryError(f"{self._where()}: Pds_ProductID: {exc}") from None
 
     @property
@@ -346,9 +344,8 @@ class Summary:
         for prop in ("scene_id", "product_id", "start_time", "end_time", "center_time",
                      "image_corners", "pixel_spacing", "off_nadir_deg", "product_files"):
             getattr(self, prop)
-        if self.product_id.projection == "U":
-            if self.utm_zone is None:
-                raise SummaryError(f"{self._where()}: missing Pds_UTM_ZoneNo for a UTM product")
+        if self.product_id.projection == "U" and self.utm_zone is None:
+            raise SummaryError(f"{self._where()}: missing Pds_UTM_ZoneNo for a UTM product")
 
 
 def read_summary(path: str | os.PathLike) -> Summary:

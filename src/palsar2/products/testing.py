@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from affine import Affine
@@ -23,8 +24,16 @@ from pyproj import Transformer
 from palsar2.products.ids import ProductId, SceneId
 from palsar2.products.writer import ProductSpec, write_product
 
-__all__ = ["NOTO_CENTRE", "SampleProduct", "sample_spec", "swath_quad", "swath_source",
-           "write_sample_product", "write_ee_export", "quad_lonlat"]
+__all__ = [
+    "NOTO_CENTRE",
+    "SampleProduct",
+    "quad_lonlat",
+    "sample_spec",
+    "swath_quad",
+    "swath_source",
+    "write_ee_export",
+    "write_sample_product",
+]
 
 #: Map centre of Earth Engine's sample script (lon, lat): Wajima, Noto Peninsula.
 NOTO_CENTRE = (137.2228, 37.1204)
@@ -89,7 +98,7 @@ def swath_source(shape: tuple[int, int], quad: np.ndarray, *, seed: int = 0,
     Deterministic per row (independent of how rows are blocked); a west-east gradient of 6 dB
     gives the image some structure.
     """
-    h, w = shape
+    w = shape[1]
     cols = np.arange(w) + 0.5
     gradient_db = sigma0_db + 6.0 * (cols / w - 0.5)
     power = 10.0 ** ((gradient_db - calibration_db) / 10.0)
@@ -129,7 +138,7 @@ def sample_spec(*, scene_id: str | SceneId = DEFAULT_SCENE, product_id: str | Pr
     """A ProductSpec over Noto; the start time defaults to 03:00 UTC of the scene ID's date."""
     sid = SceneId.parse(scene_id) if isinstance(scene_id, str) else scene_id
     if start_time is None:
-        start_time = datetime(sid.date.year, sid.date.month, sid.date.day, 3, 0, 0, tzinfo=timezone.utc)
+        start_time = datetime(sid.date.year, sid.date.month, sid.date.day, 3, 0, 0, tzinfo=UTC)
     return ProductSpec(
         scene_id=sid, product_id=product_id, geobox=sample_geobox(shape, pixel_spacing, centre, epsg),
         start_time=start_time, end_time=start_time + timedelta(seconds=duration_s),
@@ -176,9 +185,9 @@ def write_ee_export(path: str | os.PathLike, *, shape: tuple[int, int] = (200, 2
         transform = sample_geobox(shape, pixel_size, centre, epsg).affine
     quad = swath_quad(shape, rotation_deg)
     dn = swath_source(shape, quad, seed=seed)(0, shape[0]).astype(dtype)
-    profile = dict(driver="GTiff", width=shape[1], height=shape[0], count=1, dtype=dtype,
-                   crs=f"EPSG:{epsg}", transform=transform, tiled=True, blockxsize=256,
-                   blockysize=256, compress="deflate")
+    profile = {"driver": "GTiff", "width": shape[1], "height": shape[0], "count": 1,
+               "dtype": dtype, "crs": f"EPSG:{epsg}", "transform": transform, "tiled": True,
+               "blockxsize": 256, "blockysize": 256, "compress": "deflate"}
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(dn, 1)
         dst.set_band_description(1, "b1")

@@ -14,9 +14,8 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from odc.geo.geobox import GeoBox
@@ -27,10 +26,10 @@ from palsar2.products.ids import POLARISATIONS, ProductFileName, ProductId, Scen
 from palsar2.products.lut import format_lut
 from palsar2.products.summary import Corners, LonLat, Summary, format_utc
 
-__all__ = ["ProductSpec", "write_product", "jaxa_geotiff_tags", "BlockSource"]
+__all__ = ["BlockSource", "ProductSpec", "jaxa_geotiff_tags", "write_product"]
 
 #: An image given whole, or as a function returning rows ``row0 <= r < row1``.
-BlockSource = Union[np.ndarray, Callable[[int, int], np.ndarray]]
+BlockSource = np.ndarray | Callable[[int, int], np.ndarray]
 
 _BIGTIFF_LIMIT = 2**32 - 2**25  # leave room for the header and strip tables
 GEOID_FOR_DEM = {"GISMAP_Terrain": "GSIGEO2000", "SRTM90m_v4.1": "EGM96"}
@@ -256,7 +255,7 @@ def build_summary(spec: ProductSpec, corners: Corners, files: list[str], data_by
     zone, _south = spec.utm
     level_tag = "L" + pid.level.replace(".", "")
     centre_t = spec.center_time or spec.start_time + (spec.end_time - spec.start_time) / 2
-    proc_t = (spec.processing_time or spec.end_time + timedelta(hours=1)).astimezone(timezone.utc)
+    proc_t = (spec.processing_time or spec.end_time + timedelta(hours=1)).astimezone(UTC)
     frame = _frame_corners(spec.geobox)
     h, w = spec.geobox.shape
     r: dict[str, str] = {
@@ -297,7 +296,7 @@ def build_summary(spec: ProductSpec, corners: Corners, files: list[str], data_by
                                         "PRF_Check", "CalibrationDataCheck") else "GOOD"
     r.update({"Rad_PracticeResultCode": "GOOD", "Lbi_Satellite": "ALOS2", "Lbi_Sensor": "SAR",
               "Lbi_ProcessLevel": pid.level, "Lbi_ProcessFacility": "EICS",
-              "Lbi_ObservationDate": f"{spec.start_time.astimezone(timezone.utc):%Y%m%d}"})
+              "Lbi_ObservationDate": f"{spec.start_time.astimezone(UTC):%Y%m%d}"})
     for k, v in spec.extra.items():
         r[k] = str(v)
     return Summary(r)
