@@ -123,7 +123,16 @@ def validate_palette(name: str | None) -> str | None:
 
 
 def colourise(byte: np.ndarray, valid: np.ndarray, palette: str | None) -> np.ndarray:
-    """(H, W) uint8 display values + validity -> (H, W, 4) RGBA, invalid transparent."""
+    """(H, W) display values + validity -> RGBA (H, W, 4), or grey+alpha (H, W, 2) for no palette.
+
+    Invalid pixels are transparent. Greyscale stays two channels: half the bytes to compress.
+    """
+    if palette is None:
+        la = np.empty(byte.shape + (2,), dtype=np.uint8)
+        la[..., 0] = byte
+        la[..., 1] = valid
+        la[..., 1] *= 255
+        return la
     rgba = np.empty(byte.shape + (4,), dtype=np.uint8)
     rgba[..., :3] = palette_table(palette)[byte]
     rgba[..., 3] = np.where(valid, 255, 0).astype(np.uint8)
@@ -149,10 +158,13 @@ def composite_rgba(red: np.ndarray, green_blue: np.ndarray, valid: np.ndarray) -
 
 
 def encode(rgba: np.ndarray, fmt: ImageFormat) -> bytes:
-    """Encode an RGBA array; PNG at a low compression level because tiles must be fast."""
+    """Encode RGBA (or grey+alpha) pixels; PNG at a low compression level: tiles must be fast."""
     buf = io.BytesIO()
+    if rgba.shape[-1] == 2 and fmt != "png":
+        rgba = np.concatenate([np.repeat(rgba[..., :1], 3, axis=-1), rgba[..., 1:]], axis=-1)
     if fmt == "png":
-        Image.fromarray(rgba, "RGBA").save(buf, format="PNG", compress_level=1)
+        mode = "LA" if rgba.shape[-1] == 2 else "RGBA"
+        Image.fromarray(rgba, mode).save(buf, format="PNG", compress_level=1)
     elif fmt == "webp":
         Image.fromarray(rgba, "RGBA").save(buf, format="WEBP", quality=85, method=0)
     elif fmt == "jpg":

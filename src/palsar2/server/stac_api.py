@@ -90,12 +90,24 @@ def collection_document(state: ServerState, request: Request, cid: str) -> dict[
 
     def build() -> dict[str, Any]:
         coll = state.catalog.collection(cid)
-        to_stac = getattr(coll, "to_stac", None)
-        doc = _stac_dict(to_stac()) if callable(to_stac) else None
         items = coll.items()
+        defn = _definition(state.catalog, coll, cid)
+        doc = None
+        if getattr(coll, "definition", None) is not None:
+            try:
+                from palsar2.catalog.stac import collection_to_stac
+
+                doc = _stac_dict(collection_to_stac(coll.definition, items))
+            except ImportError:
+                doc = None
         if doc is None:
-            doc = _collection_from_items(_definition(state.catalog, coll, cid), items)
-        doc["palsar2:availability"] = availability(items)
+            doc = _collection_from_items(defn, items)
+        # What the dataset page shows, under stable names whatever built the document.
+        doc.update({"palsar2:terms": defn.get("terms"), "palsar2:citation": defn.get("citation"),
+                    "palsar2:bands": defn.get("bands", []),
+                    "palsar2:visualisation": defn.get("visualisation", {}),
+                    "palsar2:default_view": defn.get("default_view", {}),
+                    "palsar2:availability": availability(items)})
         return doc
 
     doc = dict(state.cached(("collection_doc", cid), build))
@@ -133,11 +145,6 @@ def _collection_from_items(defn: dict[str, Any], items: list[Any]) -> dict[str, 
         "providers": defn.get("providers", []),
         "extent": {"spatial": {"bbox": [bbox]}, "temporal": {"interval": [[t0, t1]]}},
         "summaries": _summaries(items),
-        "palsar2:terms": defn.get("terms"), "palsar2:citation": defn.get("citation"),
-        "palsar2:bands": defn.get("bands", []),
-        "palsar2:visualisation": defn.get("visualisation", {}),
-        "palsar2:default_view": defn.get("default_view", {}),
-        "sci:citation": defn.get("citation"),
         "links": [],
     }
     return doc
