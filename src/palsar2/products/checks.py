@@ -7,6 +7,7 @@ tolerance is ``max(2 pixels, rounding error)``.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
@@ -37,9 +38,15 @@ def corner_tolerance_m(pixel_size_m: float) -> float:
     return max(2.0 * pixel_size_m, rounding)
 
 
+@functools.lru_cache(maxsize=64)
+def transformer(src: str, dst: str) -> Transformer:
+    """A cached always-xy pyproj Transformer (creating one costs about a millisecond)."""
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
 def to_grid_xy(geobox: GeoBox, lonlat: np.ndarray) -> np.ndarray:
     """lon/lat points to the grid's CRS coordinates."""
-    tr = Transformer.from_crs("EPSG:4326", geobox.crs.to_wkt(), always_xy=True)
+    tr = transformer("EPSG:4326", geobox.crs.to_wkt())
     x, y = tr.transform(lonlat[:, 0], lonlat[:, 1])
     return np.c_[x, y]
 

@@ -15,14 +15,13 @@ import numpy as np
 import rasterio
 import shapely
 from affine import Affine
-from pyproj import Transformer
 from rasterio.enums import Resampling
 from rasterio.features import shapes
 from shapely.geometry import Point, Polygon, shape
 from shapely.geometry.polygon import orient
 
 from palsar2.errors import ProductError
-from palsar2.products.checks import GridMismatchWarning, corner_tolerance_m, to_grid_xy
+from palsar2.products.checks import GridMismatchWarning, corner_tolerance_m, to_grid_xy, transformer
 from palsar2.products.model import Product
 
 __all__ = ["footprint", "footprint_native", "valid_mask"]
@@ -78,7 +77,7 @@ def footprint(product: Product, *, crs: str = "EPSG:4326", max_size: int = 2048,
     extent = max(poly.bounds[2] - poly.bounds[0], poly.bounds[3] - poly.bounds[1])
     # densify so that long straight edges in the grid's CRS follow their curve in lon/lat
     dense = shapely.segmentize(poly, max(extent / 8.0, 1e-9))
-    tr = Transformer.from_crs(src_crs, crs, always_xy=True)
+    tr = transformer(src_crs, crs)
     coords = np.asarray(dense.exterior.coords)
     x, y = tr.transform(coords[:, 0], coords[:, 1])
     out = Polygon(np.c_[x, y])

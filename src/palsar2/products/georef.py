@@ -14,6 +14,7 @@ and to report geokeys, nodata tag, data type and truncation.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import struct
@@ -220,6 +221,7 @@ def _tm_params(crs: ProjCRS) -> dict[str, float] | None:
     return out if len(out) == 5 else None
 
 
+@functools.lru_cache(maxsize=256)
 def normalise_crs(crs_wkt: str) -> tuple[CRS, str | None]:
     """A CRS as palsar2 uses it, and a note when a user-defined UTM was read as its EPSG zone.
 

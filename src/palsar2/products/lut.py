@@ -32,10 +32,14 @@ class Lut:
     @property
     def factor(self) -> float:
         """The factor A (the median if columns differ)."""
+        if self.is_uniform:
+            return self.factors[0]
         return float(np.median(np.asarray(self.factors)))
 
     @property
     def is_uniform(self) -> bool:
+        if len(set(self.factors)) == 1:
+            return True
         a = np.asarray(self.factors)
         return bool(np.allclose(a, a[0], rtol=1e-9, atol=0.0))
 
@@ -48,14 +52,35 @@ class Lut:
 def parse_lut(text: str, *, source: str | None = None) -> Lut:
     """Parse the text of a LUT file."""
     where = source or "LUT"
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    if len(lines) < 2:
+    tokens = text.split()  # one number a line; a full frame has ~28,000 factor lines
+    if len(tokens) < 2:
         raise ProductError(f"{where}: a LUT needs the offset B on line 1 and at least one factor A")
+    first = text.lstrip().split("\n", 1)[0].strip()
+    if len(first.split()) != 1:
+        raise ProductError(f"{where} line 1: expected the offset B alone, got {first[:40]!r}")
     try:
-        offset = float(lines[0])
+        offset = float(tokens[0])
     except ValueError:
-        raise ProductError(f"{where} line 1: offset {lines[0][:40]!r} is not a number") from None
-    factors: list[float] = []
+        raise ProductError(f"{where} line 1: offset {tokens[0][:40]!r} is not a number") from None
+    body = tokens[1:]
+    try:
+        if len(set(body)) == 1:  # geocoded products: all equal, parse one
+            a = np.full(len(body), float(body[0]))
+        else:
+            a = np.array(body, dtype=float)
+    except ValueError:
+        a = None
+    if a is None or not (np.all(a > 0) and np.all(np.isfinite(a))):
+        _raise_bad_factor([ln.strip() for ln in text.splitlines() if ln.strip()], where)
+    assert a is not None
+    lut = Lut(offset, tuple(a.tolist()), source)
+    if not lut.is_uniform:
+        warnings.warn(f"{where}: column factors differ ({a.min():.6g}..{a.max():.6g}); "
+                      "using the median as the product's calibration factor", stacklevel=2)
+    return lut
+
+
+def _raise_bad_factor(lines: list[str], where: str) -> None:
     for i, line in enumerate(lines[1:], start=2):
         for token in line.split():
             try:
@@ -64,12 +89,6 @@ def parse_lut(text: str, *, source: str | None = None) -> Lut:
                 raise ProductError(f"{where} line {i}: factor {token[:40]!r} is not a number") from None
             if not (a > 0 and math.isfinite(a)):
                 raise ProductError(f"{where} line {i}: factor {a} must be positive and finite")
-            factors.append(a)
-    lut = Lut(offset, tuple(factors), source)
-    if not lut.is_uniform:
-        warnings.warn(f"{where}: column factors differ ({min(factors):.6g}..{max(factors):.6g}); "
-                      "using the median as the product's calibration factor", stacklevel=2)
-    return lut
 
 
 def read_lut(path: str) -> Lut:
