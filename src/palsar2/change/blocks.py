@@ -13,7 +13,7 @@ from palsar2.change import classes as C
 from palsar2.change.cleanup import clean_classes, hysteresis
 from palsar2.change.thresholds import bin_counts
 
-# bits of the coarse mask layer
+# bits of the coarse mask layer (COASTAL: close enough to the pre-event sea for new land)
 COASTAL, LOWLAND, SLIDE_OK, SEA_BEFORE, HAS_DEM = 1, 2, 4, 8, 16
 
 
@@ -134,7 +134,7 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     if p["themes"]:
         # landslide candidates: change on steep slopes outside layover/shadow, not urban, not water
         sl_change = (dec | inc) if p["landslide_sign"] == "both" else (dec if p["landslide_sign"] == "decrease" else inc)
-        slide = sl_change & slide_ok & has_dem & ~urban_b & ~water_b & ~water_a & ~coastal
+        slide = sl_change & slide_ok & has_dem & ~urban_b & ~water_b & ~water_a & ~sea_b
         cls[slide] = C.LANDSLIDE
         # burnt / collapsed: strong decrease where the before image was bright urban
         urban_loss = dec & urban_b & ~water_a

@@ -69,14 +69,14 @@ class DetectOptions:
     k_cfar: float = 3.5
     morph_size: int = 3                  # opening/closing square (skipped when pixels > 10 m)
     themes: bool = True
-    coast_buffer_m: float = 600.0        # new land is looked for within this distance of the sea
+    coast_buffer_m: float | None = None  # new land: within this distance of the pre-event sea (None: 1.5 coarse px)
     sea_min_area_m2: float = 2.0e6
     lowland_m: float = 10.0              # inundation: elevation at most this (with a DEM)
     lowland_distance_m: float = 2000.0   # ... and within this distance of the sea
     min_slope_deg: float = 10.0
     landslide_sign: str = "both"         # decrease | increase | both
     urban_db: float = -4.0               # bright-before (urban) filtered sigma0 dB
-    burnt_db: float = -7.0               # urban decrease at least this strong is "burnt"
+    burnt_db: float = -11.0              # urban decrease at least this strong is "burnt" (collapse: -5..-8 dB)
     water_db: float | None = None        # None: Otsu on the coarse images
     look: LookGeometry | None = None     # overrides the geometry read from the after item
     chunks: int = 2048
@@ -294,10 +294,11 @@ def _coarse_masks(cb: np.ndarray, ca: np.ndarray, gbox: Any, f: int, px: float, 
     water_b = valid & (cb < wb["value"])
     sea_b = sea_mask(water_b, valid, max(1, int(opts.sea_min_area_m2 / cpx**2)))
     dist = distance_to(sea_b, cpx)
-    coastal = dist <= opts.coast_buffer_m
+    buffer = opts.coast_buffer_m if opts.coast_buffer_m is not None else max(1.5 * cpx, 60.0)
+    coastal = dist <= buffer
     out: dict[str, Any] = {"before_db": cb, "after_db": ca, "valid": valid, "sea_before": sea_b,
                            "distance_to_sea_m": dist, "coastal": coastal, "water": {"before": wb, "after": wa},
-                           "factor": f, "pixel_m": cpx}
+                           "factor": f, "pixel_m": cpx, "coast_buffer_m": buffer}
     bits = np.zeros(cb.shape, np.uint8)
     bits[coastal] |= blocks.COASTAL
     bits[sea_b] |= blocks.SEA_BEFORE
@@ -326,7 +327,7 @@ def _dem_on(dem: Any, gbox: Any, f: int, shape: tuple[int, int]) -> np.ndarray:
     a = gbox.affine
     from affine import Affine
 
-    dst_t = a * Affine.scale(f, f)
+    dst_t = a @ Affine.scale(f, f)
     out = np.full(shape, np.nan, np.float32)
     try:
         if isinstance(dem, tuple):

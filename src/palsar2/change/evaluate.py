@@ -162,9 +162,13 @@ def evaluate(truth: str | Path, result_dir: str | Path, mmus: tuple[float, ...] 
     cls_path = result_dir / "classes.tif"
     if not cls_path.exists():
         raise ParameterError(f"--result {result_dir}: no classes.tif (not a change result directory)")
-    with rasterio.open(cls_path) as src:
-        pred = src.read(1)
-        transform, crs = src.transform, src.crs
+    _find_truth(Path(truth))
+    try:
+        with rasterio.open(cls_path) as src:
+            pred = src.read(1)
+            transform, crs = src.transform, src.crs
+    except rasterio.RasterioIOError as exc:
+        raise ParameterError(f"--result {cls_path}: not a readable classes raster ({exc})") from None
     t = truth_on_grid(Path(truth), pred.shape, transform, crs)
     px_area = abs(transform.a * transform.e - transform.b * transform.d)
     res = evaluate_arrays(t, pred, px_area, mmus)

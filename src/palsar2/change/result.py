@@ -116,7 +116,7 @@ class ChangeResult:
 
         f = self.coarse["factor"]
         cb, ca = self.coarse["before_db"], self.coarse["after_db"]
-        g = GeoBox(cb.shape, self.geobox.affine * Affine.scale(f, f), self.geobox.crs)
+        g = GeoBox(cb.shape, self.geobox.affine @ Affine.scale(f, f), self.geobox.crs)
         write_cog(np.stack([cb, ca]).astype(np.float32), g, path, units="dB",
                   tags={"bands": "before sigma0 dB, after sigma0 dB (filtered, block means in power)",
                         "pair": self.pair})
@@ -172,7 +172,7 @@ class ChangeResult:
         t = self.geobox.affine
         cells = []
         for (i, j), n in sorted(grid.items()):
-            x0, y0 = t * (j * cell, i * cell)
+            x0, y0 = t @ (j * cell, i * cell)
             cells.append({"row": i, "col": j, "x_min": round(x0, 2), "y_max": round(y0, 2),
                           "areas_m2": {C.BY_CODE[k].name: float(n[k] * area) for k in np.nonzero(n)[0]
                                        if k in C.BY_CODE}})

@@ -37,6 +37,23 @@ class ChunkStore:
             self._mem = None
             fd, p = tempfile.mkstemp(prefix=f"{name}-", suffix=".bin", dir=directory)
             self._fd, self.path = fd, Path(p)
+        self._pid = os.getpid()
+
+    # picklable for process schedulers: workers reopen the file by its path
+    def __getstate__(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["_fd"] = -1
+        return d
+
+    def __setstate__(self, d: dict[str, Any]) -> None:
+        self.__dict__.update(d)
+        self._owner = False
+
+    def _file(self) -> int:
+        if self._fd < 0 or self._pid != os.getpid():
+            assert self.path is not None
+            self._fd, self._pid = os.open(self.path, os.O_RDWR), os.getpid()
+        return self._fd
 
     def _index(self, sl: tuple[slice, slice]) -> tuple[int, int]:
         i = int(np.searchsorted(self._r, sl[0].start or 0, side="right") - 1)
@@ -52,10 +69,10 @@ class ChunkStore:
             raise ValueError(f"store write {key} is not chunk-aligned")
         buf = np.zeros((self._cr, self._cc), self.dtype)
         buf[: block.shape[0], : block.shape[1]] = block
-        os.pwrite(self._fd, buf.tobytes(), (i * (len(self._c) - 1) + j) * self._rec)
+        os.pwrite(self._file(), buf.tobytes(), (i * (len(self._c) - 1) + j) * self._rec)
 
     def _read_chunk(self, i: int, j: int) -> np.ndarray:
-        raw = os.pread(self._fd, self._rec, (i * (len(self._c) - 1) + j) * self._rec)
+        raw = os.pread(self._file(), self._rec, (i * (len(self._c) - 1) + j) * self._rec)
         a = np.frombuffer(raw, self.dtype).reshape(self._cr, self._cc)
         return a[: self._r[i + 1] - self._r[i], : self._c[j + 1] - self._c[j]]
 
@@ -90,7 +107,7 @@ class ChunkStore:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-        if self.path is not None and self.path.exists():
+        if getattr(self, "_owner", True) and self.path is not None and self.path.exists():
             self.path.unlink()
 
     def __del__(self) -> None:  # best effort: never leave scratch files behind

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-import shapely.ops
 from affine import Affine
 from rasterio.features import shapes
 from scipy import ndimage as ndi
@@ -69,17 +68,17 @@ def polygonize_blocks(read: WindowReader, shape_: tuple[int, int], transform: Af
     inner_x, inner_y = set(), set()
     for r0, r1, c0, c1 in _windows(shape_, block):
         cls, db = read(r0, r1, c0, c1)
-        t = transform * Affine.translation(c0, r0)
+        t = transform @ Affine.translation(c0, r0)
         # an inner window edge, as map coordinates, for the seam test
         edges = []
         if r0 > 0:
-            edges.append(("y", (transform * (0, r0))[1]))
+            edges.append(("y", (transform @ (0, r0))[1]))
         if r1 < shape_[0]:
-            edges.append(("y", (transform * (0, r1))[1]))
+            edges.append(("y", (transform @ (0, r1))[1]))
         if c0 > 0:
-            edges.append(("x", (transform * (c0, 0))[0]))
+            edges.append(("x", (transform @ (c0, 0))[0]))
         if c1 < shape_[1]:
-            edges.append(("x", (transform * (c1, 0))[0]))
+            edges.append(("x", (transform @ (c1, 0))[0]))
         for rec in polygonize(cls, t, db):
             x0, y0, x1, y1 = rec["geometry"].bounds
             on_seam = any((a == "x" and (abs(x0 - v) < 1e-6 or abs(x1 - v) < 1e-6))
@@ -135,7 +134,10 @@ def write_vectors(records: list[dict[str, Any]], crs: str, gpkg: Path | None, ge
         write(str(gpkg), multi, data, fields, layer="changes", driver="GPKG", geometry_type=gtype, crs=crs)
     if geojson is not None:
         tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        ll = [shapely.ops.transform(tr.transform, _multi(r["geometry"])) for r in records]
+        def fwd(xy: np.ndarray) -> np.ndarray:
+            return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+
+        ll = [shapely.transform(_multi(r["geometry"]), fwd) for r in records]
         wkb = np.array([shapely.to_wkb(g) for g in ll], dtype=object)
         write(str(geojson), wkb, data, fields, driver="GeoJSON", geometry_type=gtype, crs="EPSG:4326",
               layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": 7})
