@@ -15,6 +15,7 @@ and to report geokeys, nodata tag, data type and truncation.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
 import struct
@@ -62,6 +63,18 @@ GEOKEY_NAMES = {
     3082: "ProjFalseEastingGeoKey", 3083: "ProjFalseNorthingGeoKey",
     3092: "ProjScaleAtNatOriginGeoKey",
 }
+
+
+class _Itrf97Deprecation(logging.Filter):
+    """GDAL logs that EPSG:4338 (JAXA's GeographicTypeGeoKey) is deprecated on every open; that is
+    the format, not a problem, so the message is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "EPSG:4338 is deprecated" not in record.getMessage()
+
+
+logging.getLogger("rasterio._env").addFilter(_Itrf97Deprecation())
+
 RASTER_PIXEL_IS_AREA = 1
 RASTER_PIXEL_IS_POINT = 2
 #: Read a compressed zip member with tifffile only when it is this small (seeking in a deflated
