@@ -97,14 +97,13 @@ def write_cog(href: str, geobox: Any, dest: Path, *, polarisation: str,
         raise ProductError(f"{href}: cannot convert to COG ({exc})") from exc
 
 
-def _open_all(source: str, ee_metadata: Mapping[str, Any]) -> list[Any]:
-    """Every product in a source (product dir, zip, order folder, image or EE export)."""
+def _sources(source: str) -> list[str]:
+    """Every product under a source (product dir, zip, order folder, image or EE export)."""
     from palsar2 import products
 
     if not source.startswith("/vsi") and not os.path.exists(source):
         raise ProductError(f"{source}: no such file or directory")
-    found = products.find_products(source, **ee_metadata) if ee_metadata else \
-        products.find_products(source)
+    found = products.product_sources(source)
     if not found:
         raise ProductError(f"{source}: no PALSAR-2 product found")
     return list(found)
@@ -116,6 +115,8 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
     """Ingest products; failures are reported, not raised, so that the rest of a batch goes in."""
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
+    from palsar2 import products
+
     sources = [os.fspath(s) for s in sources]
     report = IngestReport()
     bar = None
@@ -126,22 +127,22 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
     try:
         for source in sources:
             try:
-                found = [p for p in _open_all(source, ee_metadata)
-                         if not _inside(p.source, catalog.home)]
+                found = [p for p in _sources(source) if not _inside(p, catalog.home)]
             except Palsar2Error as exc:
                 report.failed.append((source, str(exc)))
                 report.errors.append(exc)
                 _tick(bar)
                 continue
-            if bar is not None and len(found) > 1:
+            if bar is not None and len(found) != 1:
                 bar.total += len(found) - 1
                 bar.refresh()
-            for product in found:
+            for src in found:
                 try:
+                    product = products.open_product(src, **ee_metadata)
                     ingest_product(catalog, product, in_place=in_place, replace=replace,
                                    collection=collection, report=report)
                 except Palsar2Error as exc:
-                    report.failed.append((str(getattr(product, "source", source)), str(exc)))
+                    report.failed.append((src, str(exc)))
                     report.errors.append(exc)
                 _tick(bar)
     finally:
@@ -150,10 +151,12 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
     return report
 
 
-def _inside(source: Any, home: Path) -> bool:
+def _inside(source: str, home: Path) -> bool:
     # The catalog's own COG copies are not products to ingest (a user may ingest a parent folder).
+    if source.startswith("/vsi"):
+        return False
     try:
-        return Path(os.fspath(source)).resolve().is_relative_to(home.resolve())
+        return Path(source).resolve().is_relative_to(home.resolve())
     except (OSError, ValueError):
         return False
 

@@ -146,13 +146,15 @@ class Item:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form stored in the catalog (geometry as GeoJSON, grid as CRS + affine + shape)."""
-        from shapely.geometry import mapping
+        import json
+
+        import shapely
 
         return {
             "id": self.id, "collection": self.collection,
             "start_time": self.start_time.isoformat(), "end_time": self.end_time.isoformat(),
             "datetime": self.datetime.isoformat(),
-            "geometry": mapping(self.geometry), "bbox": list(self.bbox),
+            "geometry": json.loads(shapely.to_geojson(self.geometry)), "bbox": list(self.bbox),
             "properties": dict(self.properties),
             "assets": {k: a.to_dict() for k, a in self.assets.items()},
             "geobox": geobox_to_dict(self.geobox), "calibration_db": self.calibration_db,

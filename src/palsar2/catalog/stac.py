@@ -9,6 +9,7 @@ write unchanged; we declare the newer schema versions we validate against (tests
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -16,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pystac
+import shapely
 from pystac.extensions.projection import ProjectionExtension
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 
 from palsar2.catalog.collections import BUILTIN, CollectionDefinition
 from palsar2.catalog.items import Asset, Item, geobox_from_dict
@@ -39,8 +41,12 @@ def _iso(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def item_to_stac(item: Item) -> pystac.Item:
-    """A pystac Item with the sar, sat, proj and view extensions."""
+def item_to_stac(item: Item, *, collection_href: str = "../collection.json") -> pystac.Item:
+    """A pystac Item with the sar, sat, proj and view extensions.
+
+    ``collection_href`` is where the item's collection link points (default: the static export
+    layout; pystac rewrites it when the item is added to a Collection).
+    """
     props = {k: v for k, v in item.properties.items() if k not in _TIME_PROPS}
     props["start_datetime"] = _iso(item.start_time)
     props["end_datetime"] = _iso(item.end_time)
@@ -56,9 +62,11 @@ def item_to_stac(item: Item) -> pystac.Item:
         else:
             props["proj:code"] = None
             props["proj:wkt2"] = g.crs.to_wkt()
-    pi = pystac.Item(id=item.id, geometry=mapping(item.geometry), bbox=list(item.bbox),
-                     datetime=item.datetime, properties=props, collection=item.collection,
-                     stac_extensions=list(EXTENSIONS))
+    pi = pystac.Item(id=item.id, geometry=json.loads(shapely.to_geojson(item.geometry)),
+                     bbox=list(item.bbox), datetime=item.datetime, properties=props,
+                     collection=item.collection, stac_extensions=list(EXTENSIONS))
+    pi.add_link(pystac.Link(pystac.RelType.COLLECTION, collection_href,
+                            media_type=pystac.MediaType.JSON))
     for key, asset in item.assets.items():
         extra = dict(asset.extra)
         pi.add_asset(key, pystac.Asset(href=asset.href, media_type=asset.media_type,
