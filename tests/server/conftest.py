@@ -201,15 +201,56 @@ def stand_in_catalog(cog_dir: Path) -> FakeCatalog:
     return cat
 
 
+def real_catalog_available() -> bool:
+    try:
+        import palsar2.catalog  # noqa: F401
+        import palsar2.products.testing  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
-def results_dir(cog_dir: Path, stand_in_catalog: FakeCatalog) -> Path:
+def real_catalog(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The real catalog with the SCENES ingested (products written by the products factory)."""
+    if not real_catalog_available():
+        pytest.skip("palsar2.catalog / palsar2.products.testing not available")
+    from palsar2.catalog import open_catalog
+    from palsar2.products.testing import write_sample_product
+
+    root = tmp_path_factory.mktemp("server-real")
+    sources = []
+    for k, (iid, _frame, when, _beam, _pdir, level) in enumerate(SCENES):
+        scene_id, product_id = iid.split("_")
+        t = dt.datetime.fromisoformat(when).replace(tzinfo=dt.UTC)
+        sigma0 = 20 * np.log10(level) - 83.0
+        sources.append(write_sample_product(
+            root / "products", scene_id=scene_id, product_id=product_id, shape=(1000, 1000),
+            pixel_spacing=20.0, centre=(CENTRE[0] + 0.03 * k, CENTRE[1] - 0.02 * k),
+            start_time=t, seed=k, sigma0_db=float(sigma0), rotation_deg=-10.0, fill=0.9).path)
+    cat = open_catalog(root / "home")
+    report = cat.ingest(sources)
+    assert not report.failed, report.failed
+    return cat
+
+
+@pytest.fixture(scope="session")
+def catalog(request: pytest.FixtureRequest) -> Any:
+    """The real catalog when it is importable, else the stand-in: the server only needs the contract."""
+    if real_catalog_available():
+        return request.getfixturevalue("real_catalog")
+    return request.getfixturevalue("stand_in_catalog")
+
+
+@pytest.fixture(scope="session")
+def results_dir(cog_dir: Path, catalog: Any) -> Path:
     """A change result for the 0750 pair: log_ratio.tif (float32, NaN nodata), classes.tif."""
     import json
 
     before, after = SCENES[0][0], SCENES[1][0]
     out = cog_dir / "results" / "noto-0750"
     out.mkdir(parents=True)
-    item = stand_in_catalog.get(before)
+    item = catalog.get(before)
     size = 512
     t = item.geobox.affine * Affine.scale(2)  # 40 m grid over the same area
     lr = np.full((size, size), -1.5, dtype=np.float32)
@@ -227,10 +268,10 @@ def results_dir(cog_dir: Path, stand_in_catalog: FakeCatalog) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app(stand_in_catalog: FakeCatalog, results_dir: Path) -> Any:
+def app(catalog: Any, results_dir: Path) -> Any:
     from palsar2.server import create_app
 
-    return create_app(stand_in_catalog, results_dir=results_dir, cors_origins=("http://example.org",))
+    return create_app(catalog, results_dir=results_dir, cors_origins=("http://example.org",))
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ from palsar2.server.render import CLASS_NAMES, MEDIA_TYPES, colourise, dn_lut, e
 from palsar2.server.selection import (
     DEFAULT_COLLECTION, bbox_intersects, get_state, hh_href, select_items,
 )
-from palsar2.server.sources import Handle, read_tile, sample_point
+from palsar2.server.sources import Handle, apply_affine, read_tile, sample_point
 from palsar2.server.state import ChangeResult, ServerState
 
 router = APIRouter(tags=["queries"])
@@ -155,17 +155,20 @@ def read_area(handle: Handle, geom_lonlat: Any) -> tuple[np.ndarray, np.ndarray,
     ds = handle.dataset
     inv = handle.inverse
     w, s, e, n = geom.bounds
-    cols = [(inv * (x, y))[0] for x in (w, e) for y in (s, n)]
-    rows = [(inv * (x, y))[1] for x in (w, e) for y in (s, n)]
+    corners = [apply_affine(inv, x, y) for x in (w, e) for y in (s, n)]
+    cols, rows = [c for c, _ in corners], [r for _, r in corners]
     c0, c1 = max(int(math.floor(min(cols))), 0), min(int(math.ceil(max(cols))), ds.width)
     r0, r1 = max(int(math.floor(min(rows))), 0), min(int(math.ceil(max(rows))), ds.height)
     if c1 <= c0 or r1 <= r0:
         return None
     win = Window(c0, r0, c1 - c0, r1 - r0)
+    t0 = ds.transform
+    origin = (t0.c + t0.a * c0 + t0.b * r0, t0.f + t0.d * c0 + t0.e * r0)
     factor = max(1.0, math.sqrt(win.width * win.height / MAX_STAT_PIXELS))
     out_h, out_w = max(1, int(win.height / factor)), max(1, int(win.width / factor))
     data = ds.read(1, window=win, out_shape=(out_h, out_w), resampling=Resampling.nearest)
-    transform = ds.window_transform(win) * Affine.scale(win.width / out_w, win.height / out_h)
+    sx, sy = win.width / out_w, win.height / out_h
+    transform = Affine(t0.a * sx, t0.b * sy, origin[0], t0.d * sx, t0.e * sy, origin[1])
     inside = ~geometry_mask([geom], out_shape=(out_h, out_w), transform=transform,
                             all_touched=False)
     area = abs(transform.a * transform.e - transform.b * transform.d)

@@ -123,6 +123,11 @@ class DatasetPool:
             h.dataset.close()
 
 
+def apply_affine(t: Affine, x: float, y: float) -> tuple[float, float]:
+    """``t`` applied to one point (spelled out: Affine's ``*`` on tuples is being deprecated)."""
+    return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
+
+
 @lru_cache(maxsize=8)
 def _weights(size: int, points: int) -> np.ndarray:
     """(size, points) linear interpolation weights from knots to every output pixel."""
@@ -200,7 +205,7 @@ def read_tile(handle: Handle, bounds: tuple[float, float, float, float], size: i
 def sample_point(handle: Handle, lon: float, lat: float) -> float | None:
     """The full-resolution pixel value at a lon/lat, or None outside the raster."""
     x, y = handle.from_lonlat.transform(lon, lat)
-    c, r = handle.inverse * (x, y)
+    c, r = apply_affine(handle.inverse, x, y)
     if not (np.isfinite(c) and np.isfinite(r)):
         return None
     col, row = int(math.floor(c)), int(math.floor(r))
