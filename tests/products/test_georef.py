@@ -12,7 +12,10 @@ from pyproj import CRS
 
 from palsar2.errors import GeoreferenceError, ProductError
 from palsar2.products.georef import (
-    normalise_crs, read_georef, read_tiff_info, transform_from_tiepoint,
+    normalise_crs,
+    read_georef,
+    read_tiff_info,
+    transform_from_tiepoint,
 )
 from palsar2.products.writer import jaxa_geotiff_tags
 

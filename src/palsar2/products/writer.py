@@ -220,7 +220,7 @@ def _write_image(path: Path, spec: ProductSpec, source: Callable[[int, int], np.
             block = _check_block(source(r0, r1), r0, r1, w, pol)
             if extent is not None:
                 extent.add(r0, block)
-            f.write(np.ascontiguousarray(block, dtype="<u2").tobytes())
+            f.write(np.ascontiguousarray(block, dtype="<u2").data)
     return os.path.getsize(path)
 
 
