@@ -85,7 +85,7 @@ def _segment_distance(gx, gy, a, b):
     return np.hypot(gx - (ax + t * dx), gy - (ay + t * dy))
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _patch_field(seed: int) -> np.ndarray:
     """Spline coefficients of a unit-std noise (wavelengths 150 m - 3 km) that patches land cover."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xC0E7]))
@@ -109,7 +109,7 @@ def _evaluate(coef: np.ndarray, geobox: GeoBox) -> np.ndarray:
                                mode="nearest").astype(np.float32)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _coarse_fields(seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Spline coefficients of the smooth height envelope and of the valley noise on the 40 m grid."""
     gb = _grid_geobox()

@@ -66,7 +66,7 @@ def scene_geobox(scene: SceneDef, spacing: float) -> GeoBox:
 
 def _rows_geobox(gb: GeoBox, r0: int, r1: int) -> GeoBox:
     a = gb.affine
-    return GeoBox((r1 - r0, gb.shape[1]), a * Affine.translation(0, r0), gb.crs)
+    return GeoBox((r1 - r0, gb.shape[1]), a @ Affine.translation(0, r0), gb.crs)
 
 
 @dataclass

@@ -119,8 +119,8 @@ def terrain_geometry(gx: np.ndarray, gy: np.ndarray, incidence_deg: np.ndarray,
     norm = np.sqrt(gx * gx + gy * gy + 1.0)
     cos_loc = (-gx * lx - gy * ly + lz) / norm
     local = np.degrees(np.arccos(np.clip(cos_loc, -1.0, 1.0)))
-    # Slope toward the radar in the range plane (positive: terrain rises toward near range).
-    alpha = np.arctan(-(gx * fx + gy * fy))
+    # Slope facing the radar in the range plane (positive: terrain rises toward far range).
+    alpha = np.arctan(gx * fx + gy * fy)
     d = th - alpha
     with np.errstate(divide="ignore", invalid="ignore"):
         gain = np.where(d > 0, np.sin(th) / np.sin(d), LAYOVER_GAIN_MAX)
