@@ -13,7 +13,9 @@ import os
 import sys
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,9 @@ COG_OPTIONS: dict[str, str] = {
     "BLOCKSIZE": "512", "COMPRESS": "ZSTD", "LEVEL": "9", "PREDICTOR": "YES",
     "OVERVIEW_RESAMPLING": "RMS", "BIGTIFF": "IF_SAFER",
 }
+
+
+SAME = "already in the catalog (same image bytes)"
 
 
 @dataclass
@@ -111,40 +116,58 @@ def _sources(source: str) -> list[str]:
 
 def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.PathLike], *,
            in_place: bool = False, replace: bool = False, progress: bool = False,
-           collection: str | None = None, **ee_metadata: Any) -> IngestReport:
-    """Ingest products; failures are reported, not raised, so that the rest of a batch goes in."""
+           collection: str | None = None, workers: int | None = None,
+           **ee_metadata: Any) -> IngestReport:
+    """Ingest products; failures are reported, not raised, so that the rest of a batch goes in.
+
+    Reading, checksums, footprints and COG conversion run on ``workers`` threads (GDAL releases the
+    GIL); commits happen one at a time on the calling thread, in input order.
+    """
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
-    from palsar2 import products
-
-    sources = [os.fspath(s) for s in sources]
     report = IngestReport()
+    todo: list[str] = []
+    for source in (os.fspath(s) for s in sources):
+        try:
+            todo += [p for p in _sources(source) if not _inside(p, catalog.home)]
+        except Palsar2Error as exc:
+            report.failed.append((source, str(exc)))
+            report.errors.append(exc)
+    n_workers = max(1, workers or min(4, os.cpu_count() or 1))
+    threads = max(1, (os.cpu_count() or 1) // n_workers)
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(sources), unit="product", file=sys.stderr, desc="ingest")
+        bar = tqdm(total=len(todo), unit="product", file=sys.stderr, desc="ingest")
+
+    def prepare(src: str) -> _Prepared:
+        from palsar2 import products
+
+        product = products.open_product(src, **ee_metadata)
+        return _prepare(catalog, product, in_place=in_place, replace=replace,
+                        collection=collection, threads=threads)
+
     try:
-        for source in sources:
-            try:
-                found = [p for p in _sources(source) if not _inside(p, catalog.home)]
-            except Palsar2Error as exc:
-                report.failed.append((source, str(exc)))
-                report.errors.append(exc)
-                _tick(bar)
-                continue
-            if bar is not None and len(found) != 1:
-                bar.total += len(found) - 1
-                bar.refresh()
-            for src in found:
+        with ThreadPoolExecutor(n_workers, thread_name_prefix="ingest") as pool:
+            pending: deque[tuple[str, Future[_Prepared]]] = deque()
+            queue = iter(todo)
+            while True:
+                while len(pending) < 2 * n_workers:  # bounded read-ahead
+                    src = next(queue, None)
+                    if src is None:
+                        break
+                    pending.append((src, pool.submit(prepare, src)))
+                if not pending:
+                    break
+                src, fut = pending.popleft()
                 try:
-                    product = products.open_product(src, **ee_metadata)
-                    ingest_product(catalog, product, in_place=in_place, replace=replace,
-                                   collection=collection, report=report)
+                    _commit(catalog, fut.result(), report)
                 except Palsar2Error as exc:
                     report.failed.append((src, str(exc)))
                     report.errors.append(exc)
-                _tick(bar)
+                if bar is not None:
+                    bar.update(1)
     finally:
         if bar is not None:
             bar.close()
@@ -161,9 +184,18 @@ def _inside(source: str, home: Path) -> bool:
         return False
 
 
-def _tick(bar: Any) -> None:
-    if bar is not None:
-        bar.update(1)
+@dataclass
+class _Prepared:
+    """A product read, checksummed and (for copies) converted, ready to commit."""
+
+    item_id: str
+    digest: str
+    skip: str | None = None
+    row: dict[str, Any] | None = None
+    move: ItemMove | None = None
+    collection: str | None = None
+    definition: Any = None
+    replace: bool = False
 
 
 def ingest_product(catalog: Catalog, product: Any, *, in_place: bool = False,
@@ -171,84 +203,99 @@ def ingest_product(catalog: Catalog, product: Any, *, in_place: bool = False,
                    report: IngestReport | None = None) -> str:
     """Ingest one opened product; returns its item ID (raises on failure)."""
     report = report if report is not None else IngestReport()
+    prep = _prepare(catalog, product, in_place=in_place, replace=replace, collection=collection)
+    _commit(catalog, prep, report)
+    return prep.item_id
+
+
+def _prepare(catalog: Catalog, product: Any, *, in_place: bool, replace: bool,
+             collection: str | None, threads: int | str = "ALL_CPUS") -> _Prepared:
+    """Everything but the commit: checksum, footprint, COGs in a private folder, the row."""
+    from palsar2.products import footprint
+
     store = catalog.store
     item_id = product.id
     digest = checksum([(b.polarisation, b.href) for b in product.bands])
     state = store.item_state(item_id)
-    if _unchanged(item_id, state, digest, replace, report):
-        return item_id
+    if state is not None and not replace:
+        if state[0] == digest:
+            return _Prepared(item_id, digest, skip=SAME)
+        raise _conflict(item_id)
     cid = collection or assign_collection(product.start_time.date(), product.frame)
     definition = catalog.definition(cid)
-    geometry = _footprint(product)
+    geometry = footprint(product)
     move = None if in_place else ItemMove(catalog.items_dir, item_id, revision=None, has_new=True)
     try:
         if move is None:
             assets = _source_assets(product)
             revision = uuid.uuid4().hex
         else:
-            assets = _copy_assets(product, move, catalog.items_dir / item_id, item_id)
+            assets = _copy_assets(product, move, catalog.items_dir / item_id, item_id, threads)
             crashpoint("after_cog")
             revision = move.token
+            move.revision = revision
         item = build_item(product, collection=cid, definition=definition, geometry=geometry,
                           assets=assets, checksum=digest, in_place=in_place)
         row = item_row(item, revision=revision, in_place=in_place, now=time.time())
+    except BaseException:
+        if move is not None:
+            move.abort(store)
+        raise
+    return _Prepared(item_id, digest, row=row, move=move, collection=cid, definition=definition,
+                     replace=replace)
+
+
+def _commit(catalog: Catalog, prep: _Prepared, report: IngestReport) -> None:
+    """One write transaction: re-check, move the folders, write the row; then clean up."""
+    if prep.skip:
+        report.skipped.append((prep.item_id, prep.skip))
+        return
+    assert prep.row is not None and prep.definition is not None
+    store = catalog.store
+    move = prep.move
+    try:
         with store.transaction() as con:
             # Re-check under the write lock: another process may have ingested it meanwhile.
-            state = store.item_state(item_id)
-            if _unchanged(item_id, state, digest, replace, report):
-                raise _Skip
-            if move is None and (catalog.items_dir / item_id).exists():
+            state = store.item_state(prep.item_id)
+            if state is not None and not prep.replace:
+                if state[0] == prep.digest:
+                    raise _Skip
+                raise _conflict(prep.item_id)
+            if move is None and (catalog.items_dir / prep.item_id).exists():
                 # In-place replacement of a copied item: its folder goes, two-phase as well.
-                move = ItemMove(catalog.items_dir, item_id, revision=None, has_new=False)
+                move = ItemMove(catalog.items_dir, prep.item_id, revision=None, has_new=False)
+                move.revision = prep.row["revision"]
             if move is not None:
-                move.revision = revision
                 move.write_plan()
-            store.ensure_collection(con, cid, definition.to_dict())
+            store.ensure_collection(con, prep.collection, prep.definition.to_dict())
             if move is not None:
                 move.swap()
-            store.write_item(con, row)
+            store.write_item(con, prep.row)
             crashpoint("before_commit")
         crashpoint("after_commit")
     except _Skip:
         if move is not None:
             move.abort(store)
-        return item_id
+        report.skipped.append((prep.item_id, SAME))
+        return
     except BaseException:
         if move is not None:
             move.abort(store)
         raise
     if move is not None:
         move.finish()
-    report.ingested.append(item_id)
+    report.ingested.append(prep.item_id)
     if state is not None:
-        report.replaced.append(item_id)
-    return item_id
-
-
-def _footprint(product: Any) -> Any:
-    from palsar2.products import footprint
-
-    try:
-        return footprint(product)
-    except NotImplementedError:  # TODO(products): remove once footprint() lands
-        return product.geobox.extent.to_crs("EPSG:4326").geom
+        report.replaced.append(prep.item_id)
 
 
 class _Skip(Exception):
     """Another process committed the same product first."""
 
 
-def _unchanged(item_id: str, state: tuple[str | None, str | None] | None, digest: str,
-               replace: bool, report: IngestReport) -> bool:
-    if state is None:
-        return False
-    if state[0] == digest and not replace:
-        report.skipped.append((item_id, "already in the catalog (same image bytes)"))
-        return True
-    if state[0] != digest and not replace:
-        raise ConflictError(f"{item_id}: already in the catalog with different image bytes "
-                            "(use replace=True / --replace to overwrite it)")
-    return False
+def _conflict(item_id: str) -> ConflictError:
+    return ConflictError(f"{item_id}: already in the catalog with different image bytes "
+                         "(use replace=True / --replace to overwrite it)")
 
 
 def _source_assets(product: Any) -> dict[str, Asset]:
@@ -272,7 +319,8 @@ def _summary_href(product: Any) -> str | None:
     return str(src) if src else None
 
 
-def _copy_assets(product: Any, move: ItemMove, final: Path, item_id: str) -> dict[str, Asset]:
+def _copy_assets(product: Any, move: ItemMove, final: Path, item_id: str,
+                 threads: int | str = "ALL_CPUS") -> dict[str, Asset]:
     """Write COGs (and copy LUT, summary) into the move's new folder; hrefs name the final place."""
     assets: dict[str, Asset] = {}
     tags = {"PALSAR2_ITEM_ID": item_id, "SOURCE": str(product.source),
@@ -280,7 +328,8 @@ def _copy_assets(product: Any, move: ItemMove, final: Path, item_id: str) -> dic
     for band in product.bands:
         name = f"{band.polarisation}.tif"
         write_cog(band.href, product.geobox, move.new / name, polarisation=band.polarisation,
-                  tags={**tags, "CALIBRATION_DB": repr(float(band.calibration_db))})
+                  tags={**tags, "CALIBRATION_DB": repr(float(band.calibration_db))},
+                  threads=threads)
         assets[band.polarisation] = Asset(str(final / name), COG_TYPE, ("data",),
                                           f"{band.polarisation} amplitude (DN)")
     first = product.bands[0]
