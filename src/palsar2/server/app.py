@@ -76,7 +76,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     # Name each bad parameter in the description, keep FastAPI's detail list as well.
     parts = []
     for e in exc.errors():
-        where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
+        where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path"))
         parts.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
     detail = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
     return JSONResponse(error_body("RequestValidationError", "; ".join(parts), detail=detail),
