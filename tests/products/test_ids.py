@@ -143,3 +143,13 @@ def test_pass_from_frame(frame, direction):
 def test_pass_from_frame_out_of_range():
     with pytest.raises(IdentifierError, match="7200"):
         pass_from_frame(7200)
+
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+
+@given(st.integers(0, 99999), st.integers(0, 7199), st.dates(date(2000, 1, 1), date(2099, 12, 31)))
+def test_scene_id_property_round_trip(orbit, frame, d):
+    s = SceneId(orbit, frame, d)
+    assert SceneId.parse(str(s)) == s and len(str(s)) == 21

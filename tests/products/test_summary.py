@@ -162,3 +162,18 @@ def test_l21_keys(tmp_path, make_product):
     assert s.dem == "GISMAP_Terrain" and s.geoid == "GSIGEO2000"
     assert s.product_files[0].startswith("IMG-HH-") and "Pdi_CntOfL21ProductFileName" in s
     assert s.level == "2.1" and s.utm_epsg == 32653
+
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+_keys = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,30}", fullmatch=True)
+_values = st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\r\n\x85\u2028\u2029"),
+                  max_size=40)
+
+
+@given(st.dictionaries(_keys, _values, min_size=1, max_size=20), st.sampled_from(["\n", "\r\n"]))
+def test_any_records_round_trip(records, newline):
+    text = newline.join(f'{k}="{v}"' for k, v in records.items()) + newline
+    s = Summary.parse(text)
+    assert s.records == records and s.format() == text

@@ -176,3 +176,19 @@ def test_bigtiff_threshold(monkeypatch, tmp_path):
     with tifffile.TiffFile(_img(s.path)) as tf:
         assert tf.is_bigtiff
     assert open_product(s.path).geobox.shape == (40, 40)
+
+
+def test_streaming_keeps_memory_bounded(tmp_path):
+    import tracemalloc
+
+    spec = sample_spec(shape=(3000, 2500), pixel_spacing=2.5)  # 15 MB image
+    row = np.arange(2500, dtype=np.uint16) % 3000 + 1
+
+    def rows(r0, r1):
+        return np.broadcast_to(row, (r1 - r0, 2500)).copy()
+
+    tracemalloc.start()
+    write_product(tmp_path, spec, rows, block_rows=100)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 5 * 2**20  # a few blocks, never the 15 MB image

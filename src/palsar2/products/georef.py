@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import rasterio
 from affine import Affine
 from odc.geo import CRS
@@ -198,7 +199,7 @@ def read_tiff_info(href: str) -> TiffInfo | None:
             tags = {t.code: t.value for t in page.tags}
             offsets, counts = page.dataoffsets, page.databytecounts
             size = tf.filehandle.size
-            end = max((o + c for o, c in zip(offsets, counts)), default=0)
+            end = int((np.asarray(offsets, np.int64) + np.asarray(counts, np.int64)).max(initial=0))
             desc = tags.get(270)
             if isinstance(desc, bytes):
                 desc = desc.decode("latin-1")

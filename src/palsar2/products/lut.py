@@ -7,6 +7,7 @@ Line 1 is the offset B, lines 2..N+1 the factor A of each column, so that
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -29,14 +30,14 @@ class Lut:
     factors: tuple[float, ...]
     source: str | None = None
 
-    @property
+    @functools.cached_property
     def factor(self) -> float:
         """The factor A (the median if columns differ)."""
         if self.is_uniform:
             return self.factors[0]
         return float(np.median(np.asarray(self.factors)))
 
-    @property
+    @functools.cached_property
     def is_uniform(self) -> bool:
         if len(set(self.factors)) == 1:
             return True
