@@ -14,7 +14,7 @@ from palsar2.change.cleanup import clean_classes, hysteresis
 from palsar2.change.thresholds import bin_counts
 
 # bits of the coarse mask layer (COASTAL: close enough to the pre-event sea for new land)
-COASTAL, LOWLAND, SLIDE_OK, SEA_BEFORE, HAS_DEM = 1, 2, 4, 8, 16
+COASTAL, LOWLAND, SLIDE_OK, SEA_BEFORE, HAS_DEM, URBAN_OK = 1, 2, 4, 8, 16, 32
 
 
 def index_of(lr: np.ndarray, method: str) -> np.ndarray:
@@ -125,7 +125,8 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     slide_ok = (bits & SLIDE_OK) > 0
     sea_b = (bits & SEA_BEFORE) > 0
     has_dem = (bits & HAS_DEM) > 0
-    urban_b = valid & (b >= p["urban_db"])
+    # bright before, on flat ground (not a foreshortened slope) in a bright neighbourhood (a town)
+    urban_b = valid & (b >= p["urban_db"]) & ((bits & URBAN_OK) > 0)
 
     cls = np.full(b.shape, C.NO_CHANGE, np.uint8)
     cls[~valid] = C.NODATA

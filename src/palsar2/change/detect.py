@@ -60,6 +60,7 @@ class DetectOptions:
     method: str = "log_ratio"            # [--method] log_ratio | normalized_difference | mean_ratio
     threshold: str = "auto"              # [--threshold] auto | otsu | ki | split | cfar | "DEC,INC" (dB)
     mmu_m2: float = 500.0                # [--mmu] minimum mapping unit
+    min_object_px: int = 3               # and never objects under this many pixels (speckle specks)
     tile_m: float = 1000.0               # split-based tile side
     coarse_m: float = 40.0               # grid of the sea / lowland / terrain masks
     estimate_shift: bool = True
@@ -303,17 +304,20 @@ def _coarse_masks(cb: np.ndarray, ca: np.ndarray, gbox: Any, f: int, px: float, 
     bits[coastal] |= blocks.COASTAL
     bits[sea_b] |= blocks.SEA_BEFORE
     near = dist <= opts.lowland_distance_m
+    town = valid & (cb >= opts.urban_db - 2.0)
     if dem is not None:
         z = _dem_on(dem, gbox, f, cb.shape)
         tm = terrain_masks(z, cpx, look, min_slope_deg=opts.min_slope_deg)
         lowland = near & (z <= opts.lowland_m) & np.isfinite(z)
         bits[tm["landslide_ok"]] |= blocks.SLIDE_OK
         bits[np.isfinite(z)] |= blocks.HAS_DEM
+        town &= tm["slope"] < opts.min_slope_deg
         out.update(dem=z, slope=tm["slope"], landslide_ok=tm["landslide_ok"],
                    layover=tm.get("layover"), shadow=tm.get("shadow"))
     else:
         lowland = dist <= opts.lowland_distance_m / 2
     bits[lowland] |= blocks.LOWLAND
+    bits[town] |= blocks.URBAN_OK
     out["lowland"] = lowland
     out["bits"] = bits
     return out
@@ -349,7 +353,7 @@ def _classifier_params(th: dict[str, ThresholdResult], hist: Histogram, coarse: 
     mode = th["decrease"].details.get("mode", 0.0)
     t_dec, t_inc = th["decrease"].value, th["increase"].value
     g = opts.grow_fraction
-    min_px = mmu_pixels(opts.mmu_m2, px * px)
+    min_px = max(mmu_pixels(opts.mmu_m2, px * px), opts.min_object_px)
     morph = opts.morph_size if px <= 10.0 else 0
     cd, capped = clean_depth(min_px, morph)
     burnt = float(opts.burnt_db)
