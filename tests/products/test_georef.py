@@ -128,3 +128,37 @@ def test_not_a_tiff(tmp_path):
     with pytest.raises(ProductError) as e:
         read_georef(str(p))
     assert str(p) in str(e.value)
+
+
+def test_minimal_user_defined_geokeys(tmp_path):
+    # only the projection code, no explicit parameters: GDAL fills them in from ProjectionGeoKey
+    keys = _geokeys([(1024, 0, 1, 1), (1025, 0, 1, 1), (2048, 0, 1, 4338), (3072, 0, 1, 32767),
+                     (3074, 0, 1, 16053), (3076, 0, 1, 9001)])
+    href = _write(tmp_path / "min.tif", keys + _tie(X0 + PX / 2, Y0 - PX / 2))
+    g = read_georef(href)
+    assert g.geobox.crs.epsg == 32653 and "53N" in g.crs_note
+    assert g.geobox.affine == Affine(PX, 0, X0, 0, -PX, Y0)
+
+
+def test_big_endian_tiff(tmp_path):
+    gb = GeoBox((20, 30), Affine(PX, 0, X0, 0, -PX, Y0), "EPSG:32653")
+    href = str(tmp_path / "be.tif")
+    tifffile.imwrite(href, np.arange(600, dtype=">u2").reshape(20, 30), byteorder=">",
+                     photometric="minisblack", metadata=None, extratags=jaxa_geotiff_tags(gb, 53, False))
+    g = read_georef(href)
+    assert g.tiff.byteorder == ">" and g.geobox == read_georef(href).geobox
+    assert g.geobox.crs.epsg == 32653 and g.dtype == "uint16"
+
+
+def test_garbled_gdal_crs_without_geokey_hint(tmp_path):
+    # GDAL's reading of the minimal keys reports the central meridian in radians: still UTM 53N
+    keys = _geokeys([(1024, 0, 1, 1), (1025, 0, 1, 1), (2048, 0, 1, 4338), (3072, 0, 1, 32767),
+                     (3074, 0, 1, 16053), (3076, 0, 1, 9001)])
+    href = _write(tmp_path / "min.tif", keys + _tie(X0, Y0))
+    with rasterio.open(href) as src:
+        wkt = src.crs.to_wkt()
+    assert "2.356" in wkt  # 135 degrees, in radians
+    crs, note = normalise_crs(wkt)
+    assert crs.epsg == 32653 and "projection parameters" in note
+    crs, note = normalise_crs(wkt, (53, False))
+    assert crs.epsg == 32653 and "ProjectionGeoKey" in note

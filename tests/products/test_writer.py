@@ -192,3 +192,22 @@ def test_streaming_keeps_memory_bounded(tmp_path):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 5 * 2**20  # a few blocks, never the 15 MB image
+
+
+@pytest.mark.parametrize("kw,param", [
+    ({"polarisations": ("HX",)}, "polarisations"),
+    ({"polarisations": ("HH", "HH")}, "polarisations"),
+    ({"start_time": __import__("datetime").datetime(2024, 1, 1, 3)}, "start_time"),
+    ({"duration_s": -5.0}, "end_time"),
+    ({"calibration_db": float("nan")}, "calibration_db"),
+])
+def test_bad_spec_names_parameter(kw, param):
+    with pytest.raises(ParameterError, match=param):
+        sample_spec(**kw)
+
+
+def test_bad_ids_in_spec():
+    from palsar2.errors import IdentifierError
+
+    with pytest.raises(IdentifierError, match="ALOS2-x"):
+        sample_spec(scene_id="ALOS2-x")

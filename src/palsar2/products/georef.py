@@ -235,12 +235,43 @@ def _tm_params(crs: ProjCRS) -> dict[str, float] | None:
     return out if len(out) == 5 else None
 
 
+def utm_from_geokeys(geokeys: dict[str, Any]) -> tuple[int, bool] | None:
+    """(zone, south) when the geokeys name a UTM zone: an EPSG UTM code, or JAXA's user-defined
+    ``ProjectedCSTypeGeoKey = 32767`` with ``ProjectionGeoKey = 16000 + zone`` / ``16100 + zone``."""
+    pcs = geokeys.get("ProjectedCSTypeGeoKey")
+    proj = geokeys.get("ProjectionGeoKey")
+    for code, base in ((pcs, 32600), (pcs, 32700), (proj, 16000), (proj, 16100)):
+        if isinstance(code, int) and base < code <= base + 60:
+            if base in (32600, 32700) or pcs == 32767:
+                return code - base, base in (32700, 16100)
+    return None
+
+
+def _grs80_or_wgs84(pcrs: ProjCRS) -> bool:
+    ell = pcrs.ellipsoid
+    return (ell is not None and abs(ell.semi_major_metre - 6378137.0) < 1e-3
+            and abs(ell.inverse_flattening - 298.2572) < 1e-3)
+
+
+def _utm_note(pcrs: ProjCRS, zone: int, south: bool, how: str) -> tuple[CRS, str]:
+    code = utm_epsg(zone, south)
+    hemi = "S" if south else "N"
+    datum = pcrs.datum.name if pcrs.datum is not None else "unknown datum"
+    ell = pcrs.ellipsoid.name if pcrs.ellipsoid is not None else "unknown ellipsoid"
+    note = (f"user-defined UTM zone {zone}{hemi} on {datum} / {ell} ({how}) read as EPSG:{code} "
+            f"(WGS 84 / UTM zone {zone}{hemi}); the two grids differ by centimetres")
+    return CRS(f"EPSG:{code}"), note
+
+
 @functools.lru_cache(maxsize=256)
-def normalise_crs(crs_wkt: str) -> tuple[CRS, str | None]:
+def normalise_crs(crs_wkt: str, utm_hint: tuple[int, bool] | None = None) -> tuple[CRS, str | None]:
     """A CRS as palsar2 uses it, and a note when a user-defined UTM was read as its EPSG zone.
 
     Transverse Mercator with UTM parameters on a GRS80 or WGS 84 ellipsoid (JAXA's user-defined
-    ITRF97 geokeys) becomes EPSG:326zz / 327zz; other CRSs are kept as they are.
+    ITRF97 geokeys) becomes EPSG:326zz / 327zz; other CRSs are kept as they are. ``utm_hint``
+    (zone, south) from the raw geokeys decides when GDAL's parameters are garbled: without a
+    GeogAngularUnitsGeoKey GDAL takes the "ITRF97 (geocentric)" CRS's metre for the angular unit
+    and reports the central meridian in radians.
     """
     try:
         pcrs = ProjCRS.from_wkt(crs_wkt)
@@ -250,24 +281,18 @@ def normalise_crs(crs_wkt: str) -> tuple[CRS, str | None]:
     if epsg is not None:
         return CRS(f"EPSG:{epsg}"), None
     tm = _tm_params(pcrs) if pcrs.is_projected else None
-    ell = pcrs.ellipsoid
     unit_ok = bool(pcrs.axis_info) and all(a.unit_name in ("metre", "meter") for a in pcrs.axis_info)
-    if tm is not None and ell is not None and unit_ok:
-        zone_f = (tm["lon0"] + 183.0) / 6.0
-        zone = round(zone_f)
-        utm_like = (abs(tm["lat0"]) < 1e-9 and abs(tm["k"] - 0.9996) < 1e-9
-                    and abs(tm["fe"] - 500000.0) < 1e-6 and abs(zone_f - zone) < 1e-9
-                    and 1 <= zone <= 60 and tm["fn"] in (0.0, 10000000.0))
-        grs80_or_wgs84 = (abs(ell.semi_major_metre - 6378137.0) < 1e-3
-                          and abs(ell.inverse_flattening - 298.2572) < 1e-3)
-        if utm_like and grs80_or_wgs84:
-            south = tm["fn"] == 10000000.0
-            code = utm_epsg(zone, south)
-            datum = pcrs.datum.name if pcrs.datum is not None else "unknown datum"
-            note = (f"user-defined UTM zone {zone}{'S' if south else 'N'} on {datum} / {ell.name} "
-                    f"read as EPSG:{code} (WGS 84 / UTM zone {zone}{'S' if south else 'N'}); "
-                    "the two grids differ by centimetres")
-            return CRS(f"EPSG:{code}"), note
+    if tm is not None and unit_ok and _grs80_or_wgs84(pcrs):
+        if utm_hint is not None and abs(tm["k"] - 0.9996) < 1e-9 and abs(tm["fe"] - 500000.0) < 1e-6:
+            return _utm_note(pcrs, *utm_hint, how="ProjectionGeoKey")
+        for lon0 in (tm["lon0"], math.degrees(tm["lon0"])):  # degrees, or GDAL's radians
+            zone_f = (lon0 + 183.0) / 6.0
+            zone = round(zone_f)
+            utm_like = (abs(tm["lat0"]) < 1e-9 and abs(tm["k"] - 0.9996) < 1e-9
+                        and abs(tm["fe"] - 500000.0) < 1e-6 and abs(zone_f - zone) < 1e-7
+                        and 1 <= zone <= 60 and tm["fn"] in (0.0, 10000000.0))
+            if utm_like:
+                return _utm_note(pcrs, zone, tm["fn"] == 10000000.0, how="projection parameters")
     epsg_low = pcrs.to_epsg(min_confidence=70)
     if epsg_low is not None:
         return CRS(f"EPSG:{epsg_low}"), f"CRS matched EPSG:{epsg_low} with less than full confidence"
@@ -303,7 +328,8 @@ def read_georef(href: str, *, tiff: TiffInfo | None = None, use_tifffile: bool =
         raster_type = int(tiff.geokeys.get("GTRasterTypeGeoKey", RASTER_PIXEL_IS_AREA))
         # FORMAT.md's reading of the tie point; GDAL agrees for PixelIsArea files
         transform = transform_from_tiepoint(tiff.tiepoint, tiff.pixel_scale, raster_type)
-    crs, note = normalise_crs(crs_wkt)
+    hint = utm_from_geokeys(tiff.geokeys) if tiff is not None else None
+    crs, note = normalise_crs(crs_wkt, hint)
     if not all(math.isfinite(v) for v in transform[:6]):
         raise GeoreferenceError(f"{href}: transform has non-finite values {tuple(transform)[:6]}")
     geobox = GeoBox(shape, transform, crs)
