@@ -18,7 +18,7 @@ import numpy as np
 from shapely.geometry import Polygon, box, mapping
 from shapely.ops import unary_union
 
-REGION = (136.5, 36.6, 137.5, 37.6)  # lon_min, lat_min, lon_max, lat_max
+REGION = (136.2, 36.2, 137.8, 38.1)  # lon_min, lat_min, lon_max, lat_max: every frame's swath
 OUT = Path(__file__).resolve().parent.parent / "src" / "palsar2" / "simulate" / "data"
 
 

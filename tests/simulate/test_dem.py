@@ -37,12 +37,12 @@ def test_deterministic_and_grid_independent():
 
 
 def test_no_lattice_artifacts_in_spectrum():
-    # 10 m grid over hills: the internal 40 m lattice would show as peaks at 1/40 m^-1 (k = 0.25 cyc/px)
+    # 10 m grid over hills: the internal 60 m lattice would show as peaks at 1/60 m^-1 (k = 1/6 cyc/px)
     h = render_dem(_gb(660_000, 4_140_000, 1024, 10.0), 0).astype(np.float64)
     h -= h.mean()
     p = np.abs(np.fft.fft2(h * np.hanning(1024)[:, None] * np.hanning(1024)[None, :])) ** 2
     k = np.fft.fftfreq(1024)
-    for kk in (0.25, 0.5):
+    for kk in (1 / 6, 2 / 6):
         i = int(round(kk * 1024)) % 1024
         peak_row = p[0, i - 2:i + 3].max()  # along x, at the lattice frequency
         around = np.median(p[0, i - 40:i + 40])

@@ -5,12 +5,12 @@ and Wajima, Mt Horyu about 470 m between Suzu and Noto town), the Hodatsu hills 
 about 560 m in this model), the Ochi rift lowland between Hakui and Nanao, steep dendritic valleys,
 and small coastal plains at Wajima, Suzu, Noto town (Ukai/Ushitsu), Anamizu and Nanao.
 
-The model: on a fixed 40 m grid over the region, isotropic spectral (FFT) noise, band-limited well
+The model: on a fixed 60 m grid over the region, isotropic spectral (FFT) noise, band-limited well
 below that grid's Nyquist frequency, shapes smooth "massif" envelopes at those hills; height rises
 from 0 at the real GSHHG shoreline with the distance inland and is lowered on the plains. Valleys are
 the zero lines of a second noise field, folded with ``|n|`` on the output grid itself (so they stay
 sharp at any spacing). Both fields are evaluated with cubic B-splines (separable on north-up UTM
-grids), which leaves no lattice artifacts: the spectrum of the input has no energy near the 40 m
+grids), which leaves no lattice artifacts: the spectrum of the input has no energy near the 60 m
 grid's frequencies.
 """
 
@@ -28,8 +28,8 @@ from odc.geo.geobox import GeoBox
 
 from palsar2.simulate.geography import PLACES, UTM_CRS, land_utm, to_utm
 
-GRID_RES = 40.0
-GRID_BOUNDS = (615_000.0, 4_045_000.0, 735_000.0, 4_170_000.0)  # UTM 53N, covers REGION_LONLAT
+GRID_RES = 60.0
+GRID_BOUNDS = (600_000.0, 4_000_000.0, 762_000.0, 4_225_000.0)  # UTM 53N, covers REGION_LONLAT
 
 # (name, lon, lat, amplitude m, radius m): Noto's hill masses, approximate.
 MASSIFS = (
@@ -87,9 +87,9 @@ def _segment_distance(gx, gy, a, b):
 
 @lru_cache(maxsize=3)
 def _patch_field(seed: int) -> np.ndarray:
-    """Spline coefficients of a unit-std noise (wavelengths 150 m - 3 km) that patches land cover."""
+    """Spline coefficients of a unit-std noise (wavelengths 300 m - 3 km) that patches land cover."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xC0E7]))
-    n = _spectral_noise(rng, _grid_geobox().shape, beta=2.0, wl_min_m=200.0, wl_max_m=3_000.0)
+    n = _spectral_noise(rng, _grid_geobox().shape, beta=2.0, wl_min_m=300.0, wl_max_m=3_000.0)
     return ndi.spline_filter(n.astype(np.float64), order=3).astype(np.float32)
 
 
@@ -101,8 +101,9 @@ def patch_noise(geobox: GeoBox, seed: int = 0) -> np.ndarray:
 def _evaluate(coef: np.ndarray, geobox: GeoBox) -> np.ndarray:
     x0, _, _, y1 = GRID_BOUNDS
     xs, ys, separable = _grid_coords(geobox)
-    tx = (xs - x0) / GRID_RES - 0.5
-    ty = (y1 - ys) / GRID_RES - 0.5
+    # Outside the model grid the fields are held at their edge values (clamped coordinates).
+    tx = np.clip((xs - x0) / GRID_RES - 0.5, 0, coef.shape[1] - 1)
+    ty = np.clip((y1 - ys) / GRID_RES - 0.5, 0, coef.shape[0] - 1)
     if separable:
         return _eval_separable(coef, ty, tx)
     return ndi.map_coordinates(coef, [ty, tx], order=3, prefilter=False,
@@ -115,8 +116,8 @@ def _coarse_fields(seed: int) -> tuple[np.ndarray, np.ndarray]:
     gb = _grid_geobox()
     ny, nx = gb.shape
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x70E0]))
-    relief = _spectral_noise(rng, (ny, nx), beta=3.4, wl_min_m=300.0, wl_max_m=25_000.0)
-    valleys = _spectral_noise(rng, (ny, nx), beta=3.0, wl_min_m=400.0, wl_max_m=5_000.0)
+    relief = _spectral_noise(rng, (ny, nx), beta=3.4, wl_min_m=360.0, wl_max_m=25_000.0)
+    valleys = _spectral_noise(rng, (ny, nx), beta=3.0, wl_min_m=450.0, wl_max_m=5_000.0)
     x0, _, _, y1 = GRID_BOUNDS
     gx = (x0 + (np.arange(nx, dtype=np.float32) + 0.5) * GRID_RES)[None, :]
     gy = (y1 - (np.arange(ny, dtype=np.float32) + 0.5) * GRID_RES)[:, None]

@@ -20,7 +20,7 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Polygon, shape
 
 UTM_CRS = "EPSG:32653"
-REGION_LONLAT = (136.5, 36.6, 137.5, 37.6)
+REGION_LONLAT = (136.2, 36.2, 137.8, 38.1)
 """lon_min, lat_min, lon_max, lat_max of the shipped coastline."""
 
 _TO_UTM = Transformer.from_crs("EPSG:4326", UTM_CRS, always_xy=True)
@@ -134,9 +134,8 @@ def snap_to_land(x: float, y: float, inland_m: float = 300.0) -> tuple[float, fl
 
 @lru_cache(maxsize=1)
 def noto_towns() -> tuple[Place, ...]:
-    """Towns on the peninsula that the land cover draws: GeoNames towns plus SCIENCE.md places."""
-    pen = peninsula_utm().buffer(500)
-    found = [t for t in towns() if pen.contains(shapely.Point(*t.xy))]
+    """Towns the land cover draws: GeoNames towns of the region plus SCIENCE.md places."""
+    found = list(towns())
     names = {t.name for t in found}
     # The small towns of SCIENCE.md that GeoNames lists under other names or below the threshold.
     extra = {"Monzen": 6000, "Suzu": 13000, "Noto town": 16000, "Shika": 20000, "Uchinada": 26000}
