@@ -241,9 +241,9 @@ def utm_from_geokeys(geokeys: dict[str, Any]) -> tuple[int, bool] | None:
     pcs = geokeys.get("ProjectedCSTypeGeoKey")
     proj = geokeys.get("ProjectionGeoKey")
     for code, base in ((pcs, 32600), (pcs, 32700), (proj, 16000), (proj, 16100)):
-        if isinstance(code, int) and base < code <= base + 60:
-            if base in (32600, 32700) or pcs == 32767:
-                return code - base, base in (32700, 16100)
+        user_defined_ok = base in (32600, 32700) or pcs == 32767
+        if isinstance(code, int) and base < code <= base + 60 and user_defined_ok:
+            return code - base, base in (32700, 16100)
     return None
 
 
