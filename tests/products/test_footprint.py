@@ -115,3 +115,22 @@ def test_footprint_through_zip(tmp_path, sample):
     assert p.href.startswith("/vsizip/")
     a, b = footprint(p), footprint(open_product(sample.path))
     assert np.allclose(a.bounds, b.bounds)
+
+
+def test_corner_footprint_is_metadata_only_and_close(sample, make_ee_export):
+    from palsar2.products import corner_footprint
+
+    p = open_product(sample.path)
+    quick = corner_footprint(p)
+    truth = Polygon(sample.quad_lonlat)
+    assert quick.exterior.is_ccw and quick.symmetric_difference(truth).area / truth.area < 0.05
+    ee = open_product(make_ee_export("ALOS2518890750-240101.tif"))
+    box = corner_footprint(ee)
+    assert box.area > footprint(ee).area  # the grid's extent, not the data
+
+
+def test_renamed_summary_is_found(tmp_path):
+    s = write_sample_product(tmp_path, shape=(40, 40))
+    (s.path / "summary.txt").rename(s.path / f"{s.path.name}_summary.txt")
+    p = open_product(s.path)
+    assert p.summary is not None and p.summary.source.endswith("_summary.txt")

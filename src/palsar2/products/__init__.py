@@ -5,7 +5,7 @@ Only this package knows JAXA's file layout. See docs/ARCHITECTURE.md ("products"
 
 from __future__ import annotations
 
-from palsar2.products.footprint import footprint
+from palsar2.products.footprint import corner_footprint, footprint
 from palsar2.products.georef import Georef, normalise_crs, read_georef, read_tiff_info
 from palsar2.products.ids import ProductFileName, ProductId, SceneId, pass_from_frame
 from palsar2.products.inputs import find_products, iter_products, open_product, product_sources
@@ -27,6 +27,7 @@ __all__ = [
     "ProductSpec",
     "SceneId",
     "Summary",
+    "corner_footprint",
     "find_products",
     "footprint",
     "iter_products",

@@ -88,6 +88,17 @@ def footprint(product: Product, *, crs: str = "EPSG:4326", max_size: int = 2048,
     return orient(out, 1.0)
 
 
+def corner_footprint(product: Product) -> Polygon:
+    """Metadata-only footprint (no pixels read): the summary's image corners for JAXA products,
+    the grid's extent for Earth Engine exports; lon/lat. Good to 3 decimals, for fast registering."""
+    if product.summary is not None:
+        poly = Polygon(product.summary.image_corners.ring())
+        if poly.is_valid and poly.area > 0:
+            return orient(poly, 1.0)
+    extent = product.geobox.extent.to_crs("EPSG:4326")
+    return orient(Polygon(extent.geom.exterior), 1.0)
+
+
 def _check_corners(product: Product, outline: Polygon, step: int) -> None:
     """Warn when summary image corners are far from the outline of the valid data."""
     assert product.summary is not None

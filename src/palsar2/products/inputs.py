@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from palsar2.errors import ProductError
 from palsar2.products._vsi import split_vsizip, vsizip_href
-from palsar2.products.jaxa import _img_name, is_jaxa_listing, open_jaxa
+from palsar2.products.jaxa import _img_name, is_jaxa_listing, open_jaxa, summary_name
 from palsar2.products.model import Product
 
 __all__ = ["ZIP_MEMBER_LIMIT", "check_zip", "find_products", "open_product", "product_sources"]
@@ -132,12 +132,12 @@ def _open_tif(path: str, source: str, ee_metadata: dict[str, Any]) -> Product:
     if _img_name(name):
         if path.startswith("/vsizip/"):
             listing = _zip_listing(posixpath.dirname(path))
-            if listing and "summary.txt" in listing[1]:
+            if listing and summary_name(listing[1]):
                 return open_jaxa(listing[0], listing[1], source=source)
         else:
             parent = os.path.dirname(os.path.abspath(path))
             files = os.listdir(parent)
-            if "summary.txt" in files:
+            if summary_name(files):
                 return open_jaxa(parent, files, source=source)
     from palsar2.products.ee import open_ee_export
 
@@ -181,7 +181,7 @@ def open_product(path: str | os.PathLike, *, _source: str | None = None, **ee_me
         return _open_one(product_sources(p), spath, ee_metadata)
     if p.suffix.lower() == ".zip":
         return _open_one(_zip_sources(p), spath, ee_metadata)
-    if p.name == "summary.txt":
+    if p.name == "summary.txt" or p.name.endswith("_summary.txt"):
         return open_jaxa(str(p.parent), os.listdir(p.parent), source=source)
     if _TIF_RE.fullmatch(p.name):
         return _open_tif(str(p), source, ee_metadata)

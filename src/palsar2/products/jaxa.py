@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 import warnings
 
 from palsar2.errors import GeoreferenceError, IdentifierError, ProductError, SummaryError
@@ -14,16 +15,27 @@ from palsar2.products.lut import DEFAULT_CALIBRATION_DB, read_lut
 from palsar2.products.model import Band, Product
 from palsar2.products.summary import Summary, parse_summary_bytes
 
-__all__ = ["MissingLutWarning", "is_jaxa_listing", "open_jaxa"]
+__all__ = ["MissingLutWarning", "is_jaxa_listing", "open_jaxa", "summary_name"]
+
+_SUMMARY_RE = re.compile(r"ALOS2\d{9}-\d{6}_[A-Z]{3}[LR]\d\.\d[GR_][UPML_][AD]_summary\.txt")
 
 
 class MissingLutWarning(UserWarning):
     """summary.txt lists a LUT that is not in the product: -83.0 dB is used instead."""
 
 
+def summary_name(names: list[str]) -> str | None:
+    """The summary file among a directory's names: ``summary.txt``, or a renamed copy such as
+    ``<SceneID>_<ProductID>_summary.txt``."""
+    if "summary.txt" in names:
+        return "summary.txt"
+    renamed = sorted(n for n in names if _SUMMARY_RE.fullmatch(n))
+    return renamed[0] if len(renamed) == 1 else None
+
+
 def is_jaxa_listing(names: list[str]) -> bool:
     """Whether the file names of one directory look like a JAXA product."""
-    return "summary.txt" in names or any(_img_name(n) for n in names)
+    return summary_name(names) is not None or any(_img_name(n) for n in names)
 
 
 def _img_name(name: str) -> ProductFileName | None:
@@ -49,9 +61,10 @@ def _check_image(georef: Georef, href: str) -> None:
 def open_jaxa(base: str, names: list[str], *, source: str) -> Product:
     """Open the product whose files ``names`` sit in ``base`` (a directory or /vsizip/ prefix)."""
     join = posixpath.join if base.startswith("/vsi") else _osjoin
-    if "summary.txt" not in names:
+    name = summary_name(names)
+    if name is None:
         raise SummaryError(f"{join(base, 'summary.txt')}: missing summary.txt")
-    summary_href = join(base, "summary.txt")
+    summary_href = join(base, name)
     summary: Summary = parse_summary_bytes(read_bytes(summary_href), source=summary_href)
     summary.validate()
     sid, pid = summary.scene_id, summary.product_id
