@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import warnings
@@ -60,7 +61,7 @@ def _check_image(georef: Georef, href: str) -> None:
 
 def open_jaxa(base: str, names: list[str], *, source: str) -> Product:
     """Open the product whose files ``names`` sit in ``base`` (a directory or /vsizip/ prefix)."""
-    join = posixpath.join if base.startswith("/vsi") else _osjoin
+    join = posixpath.join if base.startswith("/vsi") else os.path.join
     name = summary_name(names)
     if name is None:
         raise SummaryError(f"{join(base, 'summary.txt')}: missing summary.txt")
@@ -94,16 +95,14 @@ def open_jaxa(base: str, names: list[str], *, source: str) -> Product:
             warnings.warn(f"{href}: ImageDescription {desc!r} disagrees with the file name's "
                           f"polarisation {parsed.polarisation}", stacklevel=3)
         lut_name = ProductFileName.build("LUT", parsed.polarisation, sid, pid)
-        lut_href: str | None = join(base, lut_name)
-        assert lut_href is not None
-        if lut_name in names or exists(lut_href):
-            cal = read_lut(lut_href).calibration_db
+        lut_path = join(base, lut_name)
+        if lut_name in names or exists(lut_path):
+            bands.append(Band(parsed.polarisation, href, lut_path, read_lut(lut_path).calibration_db))
         else:
             if lut_name in summary.lut_files:
-                warnings.warn(f"{lut_href}: listed in summary.txt but missing; using "
+                warnings.warn(f"{lut_path}: listed in summary.txt but missing; using "
                               f"{DEFAULT_CALIBRATION_DB} dB", MissingLutWarning, stacklevel=3)
-            lut_href, cal = None, DEFAULT_CALIBRATION_DB
-        bands.append(Band(parsed.polarisation, href, lut_href, cal))
+            bands.append(Band(parsed.polarisation, href, None, DEFAULT_CALIBRATION_DB))
         georefs.append(georef)
     first = georefs[0]
     for b, g in zip(bands[1:], georefs[1:]):
@@ -135,9 +134,3 @@ def _cross_check(summary: Summary, georef: Georef, href: str) -> None:
                       f"{summary.utm_zone} (EPSG:{epsg})", stacklevel=4)
     res = abs(gb.affine.a) if not gb.crs.geographic else summary.pixel_spacing
     warn_corners_outside_grid(gb, summary.image_corners, res, href)
-
-
-def _osjoin(base: str, name: str) -> str:
-    import os
-
-    return os.path.join(base, name)
