@@ -179,3 +179,19 @@ def test_home_copies_are_not_ingested_again(tmp_path, make_product):
     shutil.copytree(tmp_path / "p", tmp_path / "q")
     report = cat.ingest(tmp_path)  # the parent folder also holds the home
     assert report.ok and not report.ingested and len(cat) == 1
+
+
+def test_large_batch_goes_through_worker_processes(tmp_path, make_product):
+    root = tmp_path / "order"
+    prods = [make_product(out_root=root, scene_id=f"ALOS2{51000 + i:05d}0750-240101", seed=i,
+                          shape=(64, 60)) for i in range(16)]
+    bad = _img(prods[3])
+    bad.write_bytes(b"II*\x00garbage")
+    cat = open_catalog(tmp_path / "home")
+    report = cat.ingest(root, workers=2)
+    assert len(report.ingested) == 15 and len(report.failed) == 1
+    assert prods[3].name in report.failed[0][0]
+    again = cat.ingest(root, in_place=True, workers=2)
+    assert len(again.skipped) == 15
+    items = assert_consistent(tmp_path / "home")
+    assert sorted(i.id for i in items) == sorted(p.name for p in prods if p != prods[3])

@@ -94,12 +94,12 @@ def copy_href(href: str, dest: Path) -> None:
 class ItemMove:
     """One two-phase change of an item folder (see the module docstring)."""
 
-    def __init__(self, items_dir: Path, item_id: str, revision: str | None, has_new: bool) -> None:
+    def __init__(self, items_dir: Path, item_id: str | None, revision: str | None,
+                 has_new: bool) -> None:
         self.items_dir = items_dir
-        self.item_id = item_id
+        self.item_id = item_id  # may be set later, before write_plan (known once a product is open)
         self.revision = revision
         self.has_new = has_new
-        self.final = items_dir / item_id
         inc = items_dir / INCOMING
         inc.mkdir(parents=True, exist_ok=True)
         while True:
@@ -116,6 +116,11 @@ class ItemMove:
         self.new = self.dir / "new"
         if has_new:
             self.new.mkdir()
+
+    @property
+    def final(self) -> Path:
+        assert self.item_id is not None
+        return self.items_dir / self.item_id
 
     def write_plan(self) -> None:
         """Record what this move will do, before anything outside ``.incoming`` changes."""

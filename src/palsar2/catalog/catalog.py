@@ -24,7 +24,7 @@ DB_NAME = "catalog.sqlite"
 class Catalog:
     """An embedded catalog: ingest products, get items, query collections."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, recover: bool = True) -> None:
         p = Path(path).expanduser()
         if p.suffix in (".sqlite", ".db", ".sqlite3"):
             self.home, db = p.parent, p
@@ -33,7 +33,8 @@ class Catalog:
         self.items_dir = self.home / "items"
         self.store = Store(db)
         # A process killed mid-ingest leaves a plan in items/.incoming: finish or undo it now.
-        clean_incoming(self.store, self.items_dir)
+        if recover:
+            clean_incoming(self.store, self.items_dir)
 
     def __repr__(self) -> str:
         return f"Catalog({str(self.store.path)!r})"

@@ -9,14 +9,17 @@ not stop a batch: it is reported with its file and the reason.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
+import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -120,8 +123,9 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
            **ee_metadata: Any) -> IngestReport:
     """Ingest products; failures are reported, not raised, so that the rest of a batch goes in.
 
-    Reading, checksums, footprints and COG conversion run on ``workers`` threads (GDAL releases the
-    GIL); commits happen one at a time on the calling thread, in input order.
+    Reading, checksums, footprints and COG conversion of large batches run in ``workers``
+    processes (default: one per core from 16 products on); the calling process owns every
+    temporary folder and commits one product at a time, in input order.
     """
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
@@ -133,45 +137,82 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
         except Palsar2Error as exc:
             report.failed.append((source, str(exc)))
             report.errors.append(exc)
-    n_workers = max(1, workers or min(4, os.cpu_count() or 1))
-    threads = max(1, (os.cpu_count() or 1) // n_workers)
+    cpus = os.cpu_count() or 1
+    n_workers = workers if workers is not None else (cpus if len(todo) >= 16 else 1)
+    n_workers = max(1, min(n_workers, len(todo) or 1))
+    threads = max(1, cpus // n_workers)
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), unit="product", file=sys.stderr, desc="ingest")
-
-    def prepare(src: str) -> _Prepared:
-        from palsar2 import products
-
-        product = products.open_product(src, **ee_metadata)
-        return _prepare(catalog, product, in_place=in_place, replace=replace,
-                        collection=collection, threads=threads)
-
+    job = partial(_work, str(catalog.path), ee_metadata, in_place, replace, collection, threads)
+    pool = _pool(n_workers) if n_workers > 1 else None
+    pending: deque[tuple[str, ItemMove | None, Any]] = deque()
+    queue = iter(todo)
     try:
-        with ThreadPoolExecutor(n_workers, thread_name_prefix="ingest") as pool:
-            pending: deque[tuple[str, Future[_Prepared]]] = deque()
-            queue = iter(todo)
-            while True:
-                while len(pending) < 2 * n_workers:  # bounded read-ahead
-                    src = next(queue, None)
-                    if src is None:
-                        break
-                    pending.append((src, pool.submit(prepare, src)))
-                if not pending:
+        while True:
+            while len(pending) < 2 * n_workers:  # bounded read-ahead
+                src = next(queue, None)
+                if src is None:
                     break
-                src, fut = pending.popleft()
+                move = None if in_place else ItemMove(catalog.items_dir, None, None, has_new=True)
+                args = (src, move.new if move else None, move.token if move else None)
+                pending.append((src, move, pool.submit(job, *args) if pool else args))
+            if not pending:
+                break
+            src, move, fut = pending.popleft()
+            try:
+                prep = fut.result() if pool else job(*fut, catalog=catalog)
+            except BaseException as exc:
+                if move is not None:
+                    move.abort(catalog.store)
+                if not isinstance(exc, Palsar2Error):
+                    raise
+                report.failed.append((src, str(exc)))
+                report.errors.append(exc)
+            else:
+                prep.move = move
                 try:
-                    _commit(catalog, fut.result(), report)
+                    _commit(catalog, prep, report)  # aborts the move itself on failure
                 except Palsar2Error as exc:
                     report.failed.append((src, str(exc)))
                     report.errors.append(exc)
-                if bar is not None:
-                    bar.update(1)
+            if bar is not None:
+                bar.update(1)
     finally:
+        for _, move, _ in pending:  # interrupted: give back what was not committed
+            if move is not None:
+                move.abort(catalog.store)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         if bar is not None:
             bar.close()
     return report
+
+
+def _pool(n: int) -> ProcessPoolExecutor:
+    """Worker processes: forked when this process runs no other thread (fast), else spawned."""
+    method = "fork" if threading.active_count() == 1 and sys.platform == "linux" else "spawn"
+    return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context(method))
+
+
+_WORKER: dict[str, Catalog] = {}
+
+
+def _work(db: str, ee_metadata: Mapping[str, Any], in_place: bool, replace: bool,
+          collection: str | None, threads: int, src: str, new_dir: Path | None,
+          revision: str | None, catalog: Catalog | None = None) -> _Prepared:
+    """Open, checksum, footprint and convert one product (in a worker process or in the caller)."""
+    from palsar2 import products
+    from palsar2.catalog.catalog import Catalog
+
+    cat = catalog or _WORKER.get(db)
+    if cat is None:  # a fresh connection in this worker, never one inherited through fork
+        cat = _WORKER[db] = Catalog(db, recover=False)
+    product = products.open_product(src, **ee_metadata)
+    return _prepare(cat, product, in_place=in_place, replace=replace, collection=collection,
+                    threads=threads, new_dir=new_dir, revision=revision)
 
 
 def _inside(source: str, home: Path) -> bool:
@@ -203,14 +244,24 @@ def ingest_product(catalog: Catalog, product: Any, *, in_place: bool = False,
                    report: IngestReport | None = None) -> str:
     """Ingest one opened product; returns its item ID (raises on failure)."""
     report = report if report is not None else IngestReport()
-    prep = _prepare(catalog, product, in_place=in_place, replace=replace, collection=collection)
+    move = None if in_place else ItemMove(catalog.items_dir, None, None, has_new=True)
+    try:
+        prep = _prepare(catalog, product, in_place=in_place, replace=replace,
+                        collection=collection, new_dir=move.new if move else None,
+                        revision=move.token if move else None)
+    except BaseException:
+        if move is not None:
+            move.abort(catalog.store)
+        raise
+    prep.move = move
     _commit(catalog, prep, report)
     return prep.item_id
 
 
 def _prepare(catalog: Catalog, product: Any, *, in_place: bool, replace: bool,
-             collection: str | None, threads: int | str = "ALL_CPUS") -> _Prepared:
-    """Everything but the commit: checksum, footprint, COGs in a private folder, the row."""
+             collection: str | None, threads: int | str = "ALL_CPUS",
+             new_dir: Path | None = None, revision: str | None = None) -> _Prepared:
+    """Everything but the commit: checksum, footprint, COGs into ``new_dir``, the row."""
     from palsar2.products import footprint
 
     store = catalog.store
@@ -224,35 +275,32 @@ def _prepare(catalog: Catalog, product: Any, *, in_place: bool, replace: bool,
     cid = collection or assign_collection(product.start_time.date(), product.frame)
     definition = catalog.definition(cid)
     geometry = footprint(product)
-    move = None if in_place else ItemMove(catalog.items_dir, item_id, revision=None, has_new=True)
-    try:
-        if move is None:
-            assets = _source_assets(product)
-            revision = uuid.uuid4().hex
-        else:
-            assets = _copy_assets(product, move, catalog.items_dir / item_id, item_id, threads)
-            crashpoint("after_cog")
-            revision = move.token
-            move.revision = revision
-        item = build_item(product, collection=cid, definition=definition, geometry=geometry,
-                          assets=assets, checksum=digest, in_place=in_place)
-        row = item_row(item, revision=revision, in_place=in_place, now=time.time())
-    except BaseException:
-        if move is not None:
-            move.abort(store)
-        raise
-    return _Prepared(item_id, digest, row=row, move=move, collection=cid, definition=definition,
+    if new_dir is None:
+        assets = _source_assets(product)
+        revision = revision or uuid.uuid4().hex
+    else:
+        assets = _copy_assets(product, new_dir, catalog.items_dir / item_id, item_id, threads)
+        crashpoint("after_cog")
+    item = build_item(product, collection=cid, definition=definition, geometry=geometry,
+                      assets=assets, checksum=digest, in_place=in_place)
+    row = item_row(item, revision=revision, in_place=in_place, now=time.time())
+    return _Prepared(item_id, digest, row=row, collection=cid, definition=definition,
                      replace=replace)
 
 
 def _commit(catalog: Catalog, prep: _Prepared, report: IngestReport) -> None:
     """One write transaction: re-check, move the folders, write the row; then clean up."""
+    store = catalog.store
+    move = prep.move
+    if move is not None:
+        move.item_id = prep.item_id
+        move.revision = prep.row["revision"] if prep.row else None
     if prep.skip:
+        if move is not None:
+            move.abort(store)
         report.skipped.append((prep.item_id, prep.skip))
         return
     assert prep.row is not None and prep.definition is not None
-    store = catalog.store
-    move = prep.move
     try:
         with store.transaction() as con:
             # Re-check under the write lock: another process may have ingested it meanwhile.
@@ -319,7 +367,7 @@ def _summary_href(product: Any) -> str | None:
     return str(src) if src else None
 
 
-def _copy_assets(product: Any, move: ItemMove, final: Path, item_id: str,
+def _copy_assets(product: Any, new: Path, final: Path, item_id: str,
                  threads: int | str = "ALL_CPUS") -> dict[str, Asset]:
     """Write COGs (and copy LUT, summary) into the move's new folder; hrefs name the final place."""
     assets: dict[str, Asset] = {}
@@ -327,19 +375,19 @@ def _copy_assets(product: Any, move: ItemMove, final: Path, item_id: str,
             "CALIBRATION_DB": repr(float(product.calibration_db))}
     for band in product.bands:
         name = f"{band.polarisation}.tif"
-        write_cog(band.href, product.geobox, move.new / name, polarisation=band.polarisation,
+        write_cog(band.href, product.geobox, new / name, polarisation=band.polarisation,
                   tags={**tags, "CALIBRATION_DB": repr(float(band.calibration_db))},
                   threads=threads)
         assets[band.polarisation] = Asset(str(final / name), COG_TYPE, ("data",),
                                           f"{band.polarisation} amplitude (DN)")
     first = product.bands[0]
     if first.lut_href:
-        copy_href(first.lut_href, move.new / "lut.txt")
+        copy_href(first.lut_href, new / "lut.txt")
         assets["lut"] = Asset(str(final / "lut.txt"), "text/plain", ("metadata",),
                               "Calibration LUT")
     summary = getattr(product, "summary", None)
     if summary is not None:
-        (move.new / "summary.txt").write_bytes(summary.to_bytes())
+        (new / "summary.txt").write_bytes(summary.to_bytes())
         assets["summary"] = Asset(str(final / "summary.txt"), "text/plain", ("metadata",),
                                   "summary.txt")
     return assets

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -98,6 +99,8 @@ class Store:
     def con(self) -> sqlite3.Connection:
         """This thread's connection (autocommit; transactions are explicit)."""
         con = getattr(self._local, "con", None)
+        if con is not None and self._local.pid != os.getpid():
+            con = None  # inherited through fork: SQLite connections must not cross processes
         if con is None:
             con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
                                   isolation_level=None, check_same_thread=False)
@@ -111,6 +114,7 @@ class Store:
             con.execute("PRAGMA foreign_keys = ON")
             con.create_function("intersects_wkb", 2, _intersects_wkb, deterministic=True)
             self._local.con = con
+            self._local.pid = os.getpid()
         return con
 
     def close(self) -> None:
