@@ -132,3 +132,11 @@ def test_export_in_zip_and_folder(tmp_path, make_ee_export):
 def test_parse_ee_name(name, expected):
     got = {k: (str(v) if k == "scene_id" else v) for k, v in parse_ee_name(name).items()}
     assert got == expected
+
+
+def test_not_a_tiff_reported_before_missing_metadata(tmp_path):
+    bad = tmp_path / "mystery.tif"
+    bad.write_bytes(b"definitely not a TIFF")
+    with pytest.raises(ProductError) as e:
+        open_product(bad)
+    assert str(bad) in str(e.value) and "without" not in str(e.value)

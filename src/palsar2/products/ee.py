@@ -216,6 +216,14 @@ def open_ee_export(href: str, *, source: str | None = None, **options: Any) -> P
     name = posixpath.basename(href) if href.startswith("/vsi") else os.path.basename(href)
     stem = re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE)
     opts, _ = normalise_metadata(options, strict=True, where="open_product options")
+    # the file itself first: an unreadable or non-DN file is the more useful error
+    georef = read_georef(href)
+    if georef.count != 1:
+        raise ProductError(f"{where}: {georef.count} bands; an export of the collection has one (b1)")
+    if georef.dtype != "uint16":
+        raise ProductError(f"{where}: data type {georef.dtype}; exports must keep the uint16 DN of b1")
+    if georef.tiff is not None and georef.tiff.truncated:
+        raise ProductError(f"{where}: truncated (image data runs past the end of the file)")
     sidecar_path, sidecar_raw = _sidecar(href)
     side, side_extra = normalise_metadata(sidecar_raw, strict=False, where=sidecar_path or "")
     from_name = parse_ee_name(stem)
@@ -266,13 +274,6 @@ def open_ee_export(href: str, *, source: str | None = None, **options: Any) -> P
     if scene_id is None and orbit is not None:
         scene_id = SceneId(orbit, frame, start.date())
 
-    georef = read_georef(href)
-    if georef.count != 1:
-        raise ProductError(f"{where}: {georef.count} bands; an export of the collection has one (b1)")
-    if georef.dtype != "uint16":
-        raise ProductError(f"{where}: data type {georef.dtype}; exports must keep the uint16 DN of b1")
-    if georef.tiff is not None and georef.tiff.truncated:
-        raise ProductError(f"{where}: truncated (image data runs past the end of the file)")
     gb = georef.geobox
     spacing = (_float(meta["pixel_spacing"], "pixel_spacing", where) if "pixel_spacing" in meta
                else abs(gb.affine.a) if gb.crs.units[0] in ("metre", "meter", "m") else None)
