@@ -355,7 +355,7 @@ def build_kml(spec: ProductSpec, corners: Corners) -> str:
     """The footprint KML JAXA ships beside the images (corners of the valid data)."""
     ring = "".join(f"{lon:.3f},{lat:.3f},0.0 " for lon, lat in corners.ring())
     return _KML.format(scene=spec.scene_id, product=spec.product_id,
-                       date=f"{spec.start_time.astimezone(timezone.utc):%Y-%m-%d}",
+                       date=f"{spec.start_time.astimezone(UTC):%Y-%m-%d}",
                        path=spec.scene_id.path,
                        frame=f"{spec.scene_id.frame:04d}", off_nadir=f"{spec.off_nadir_deg:.1f}",
                        ring=ring, clon=f"{corners.center.lon:.3f}", clat=f"{corners.center.lat:.3f}")
