@@ -1,7 +1,13 @@
 import shapely
 
-from palsar2.simulate.geography import (PLACES, coastline_lonlat, land_utm, noto_towns,
-                                        peninsula_utm, towns)
+from palsar2.simulate.geography import (
+    PLACES,
+    coastline_lonlat,
+    land_utm,
+    noto_towns,
+    peninsula_utm,
+    towns,
+)
 
 
 def test_coastline_is_the_real_noto_shore():

@@ -64,7 +64,7 @@ def test_slopes_facing_the_radar_are_brighter():
     s = 10 ** (radar.sigma0_db(cover, local) / 10) * gain
     assert s[0] > s[1] > s[2]
     # layover (steeper than incidence toward the radar) capped bright, shadow holds nothing
-    lay, g_lay = radar.terrain_geometry(np.array([2.0], np.float32), np.zeros(1, np.float32),
+    _, g_lay = radar.terrain_geometry(np.array([2.0], np.float32), np.zeros(1, np.float32),
                                         inc[:1], far)
     assert g_lay[0] == radar.LAYOVER_GAIN_MAX
     sh, g_sh = radar.terrain_geometry(np.array([-3.0], np.float32), np.zeros(1, np.float32),

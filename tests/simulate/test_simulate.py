@@ -12,7 +12,7 @@ from palsar2.products import open_product
 from palsar2.simulate import simulate
 from palsar2.simulate.dem import land_mask
 from palsar2.simulate.engine import scene_geobox, swath_polygon
-from palsar2.simulate.radar import SIGMA0, SEA, noise_power
+from palsar2.simulate.radar import SEA, SIGMA0, noise_power
 from palsar2.simulate.scenes import collection_scenes, ground_range_to_angles
 
 

@@ -11,4 +11,4 @@ from palsar2.simulate.dem import render_dem
 from palsar2.simulate.engine import SimulationResult, simulate
 from palsar2.simulate.scenes import collection_scenes
 
-__all__ = ["simulate", "SimulationResult", "render_dem", "collection_scenes"]
+__all__ = ["SimulationResult", "collection_scenes", "render_dem", "simulate"]

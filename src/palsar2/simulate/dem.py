@@ -221,4 +221,4 @@ def slope_deg(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan(np.hypot(gx, gy))).astype(np.float32)
 
 
-__all__ = ["render_dem", "land_mask", "gradient", "slope_deg", "patch_noise", "GRID_RES"]
+__all__ = ["GRID_RES", "gradient", "land_mask", "patch_noise", "render_dem", "slope_deg"]

@@ -6,9 +6,9 @@ The change detection, report and server steps are wired by their packages when t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from palsar2.simulate.engine import SimulationResult, simulate
 

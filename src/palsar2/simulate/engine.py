@@ -28,8 +28,14 @@ from palsar2.simulate import radar
 from palsar2.simulate.dem import gradient, land_mask, render_dem, slope_deg
 from palsar2.simulate.geography import UTM_CRS, geom_to_lonlat, to_lonlat
 from palsar2.simulate.landcover import classify
-from palsar2.simulate.scenes import (SCENE_LENGTH_M, SWATH_WIDTH_M, SceneDef, collection_scenes,
-                                     ground_range_to_angles, off_nadir_to_ground_range)
+from palsar2.simulate.scenes import (
+    SCENE_LENGTH_M,
+    SWATH_WIDTH_M,
+    SceneDef,
+    collection_scenes,
+    ground_range_to_angles,
+    off_nadir_to_ground_range,
+)
 
 SIM_VERSION = "1"
 MANIFEST = "simulation.json"
@@ -320,7 +326,7 @@ def simulate(out, *, spacing: float = 40.0, seed: int = 0, frames=None,
             result.skipped.append(scene.key)
         else:
             manifest["scenes"].pop(scene.key, None)
-            p, t = simulate_scene(scene, out, spacing=spacing, seed=seed)
+            simulate_scene(scene, out, spacing=spacing, seed=seed)
             manifest["scenes"][scene.key] = params
             (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
         result.products.append(prod)
@@ -339,5 +345,11 @@ def simulate(out, *, spacing: float = 40.0, seed: int = 0, frames=None,
     return result
 
 
-__all__ = ["simulate", "SimulationResult", "SceneRenderer", "scene_geobox", "swath_polygon",
-           "to_lonlat"]
+__all__ = [
+    "SceneRenderer",
+    "SimulationResult",
+    "scene_geobox",
+    "simulate",
+    "swath_polygon",
+    "to_lonlat",
+]

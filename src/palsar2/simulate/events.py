@@ -31,7 +31,7 @@ from shapely.geometry import Polygon
 
 from palsar2.simulate.dem import gradient, render_dem
 from palsar2.simulate.geography import PLACES, land_utm, snap_to_land, to_utm
-from palsar2.simulate.radar import (BURNT, COLLAPSED, FLOOD_WATER, LANDSLIDE, NEW_LAND, SOLAR)
+from palsar2.simulate.radar import BURNT, COLLAPSED, FLOOD_WATER, LANDSLIDE, NEW_LAND, SOLAR
 
 # palsar2.change.classes codes (kept literal so the simulator does not depend on change/).
 TRUTH_CODES = {"new_land": 10, "landslide": 11, "inundation": 12, "burnt": 13, "collapsed": 14}
