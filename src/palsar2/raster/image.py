@@ -159,7 +159,7 @@ class Image:
         """Compute the image (small images only: this holds it all in memory)."""
         return np.asarray(self.data.compute())
 
-    def to_cog(self, path: str | os.PathLike, *, progress: bool = False, compress: str = "deflate") -> Path:
+    def to_cog(self, path: str | os.PathLike, *, progress: bool = False, compress: str = "zstd") -> Path:
         """Write a valid COG (float32, nodata NaN, overviews averaged in power for power/amplitude)."""
         from palsar2.raster.cog import write_cog
 

@@ -274,11 +274,10 @@ REFINED_LEE_MASKS = _refined_lee_masks()
 
 
 @njit(cache=True, parallel=True)
-def _box3(p):
-    """3x3 sums and valid counts of a NaN-padded array (at every position but the outer ring)."""
+def _mean3(p):
+    """3x3 means of the valid pixels of a NaN-padded array (NaN where none; outer ring unused)."""
     rows, cols = p.shape
-    s = np.zeros((rows, cols), np.float64)
-    n = np.zeros((rows, cols), np.float64)
+    out = np.full((rows, cols), np.nan, np.float64)
     for i in prange(1, rows - 1):
         for j in range(1, cols - 1):
             acc = 0.0
@@ -286,12 +285,12 @@ def _box3(p):
             for dy in range(-1, 2):
                 for dx in range(-1, 2):
                     v = np.float64(p[i + dy, j + dx])
-                    if v == v:
-                        acc += v
-                        cnt += 1.0
-            s[i, j] = acc
-            n[i, j] = cnt
-    return s, n
+                    ok = v == v
+                    acc += v if ok else 0.0
+                    cnt += 1.0 if ok else 0.0
+            if cnt > 0.0:
+                out[i, j] = acc / cnt
+    return out
 
 
 @njit(cache=True, parallel=True)
@@ -306,7 +305,14 @@ def refined_lee(a, looks, masks):
     rows, cols = a.shape
     h = 3
     p = _pad_nan(a, h)
-    s3, n3 = _box3(p)
+    m3 = _mean3(p)
+    pw = cols + 2 * h
+    flat = p.ravel()
+    # the half-windows as offsets into the flattened padded array (one load per pixel)
+    offs = np.empty((8, 28), np.int64)
+    for k in range(8):
+        for q in range(28):
+            offs[k, q] = masks[k, q, 0] * pw + masks[k, q, 1]
     cu2 = 1.0 / looks
     out = np.empty((rows, cols), np.float32)
     for i in prange(rows):
@@ -318,12 +324,11 @@ def refined_lee(a, looks, masks):
                 continue
             ci = i + h
             cj = j + h
-            centre = s3[ci, cj] / n3[ci, cj]
+            centre = m3[ci, cj]
             for u in range(3):
                 for v in range(3):
-                    y = ci + 2 * (u - 1)
-                    x = cj + 2 * (v - 1)
-                    m[u, v] = s3[y, x] / n3[y, x] if n3[y, x] > 0.0 else centre
+                    mv = m3[ci + 2 * (u - 1), cj + 2 * (v - 1)]
+                    m[u, v] = mv if mv == mv else centre
             g0 = m[0, 2] + m[1, 2] + m[2, 2] - m[0, 0] - m[1, 0] - m[2, 0]
             g1 = m[0, 1] + m[0, 2] + m[1, 2] - m[1, 0] - m[2, 0] - m[2, 1]
             g2 = m[0, 0] + m[0, 1] + m[0, 2] - m[2, 0] - m[2, 1] - m[2, 2]
@@ -350,8 +355,9 @@ def refined_lee(a, looks, masks):
             s1 = 0.0
             s2 = 0.0
             n = 0.0
+            base = i * pw + j
             for k in range(28):
-                v = np.float64(p[i + masks[sel, k, 0], j + masks[sel, k, 1]])
+                v = np.float64(flat[base + offs[sel, k]])
                 ok = v == v
                 x = v if ok else 0.0
                 s1 += x

@@ -38,7 +38,8 @@ def parse(spec: str | None) -> tuple[str, dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def use_scheduler(spec: str | None = "threads", **cluster_kwargs: Any) -> Iterator[Any]:
+def use_scheduler(spec: str | None = "threads", *, connect_timeout: float = 10.0,
+                  **cluster_kwargs: Any) -> Iterator[Any]:
     """Run dask work inside the block on ``spec``; yields the distributed Client, if any.
 
     "local" starts a LocalCluster of worker processes (``local:N`` for N workers; keyword
@@ -61,7 +62,7 @@ def use_scheduler(spec: str | None = "threads", **cluster_kwargs: Any) -> Iterat
             yield client
         return
     try:
-        client = Client(opts["address"], timeout="10s")
+        client = Client(opts["address"], timeout=f"{connect_timeout}s")
     except (OSError, TimeoutError) as exc:
         raise ParameterError(f"scheduler: cannot connect to {opts['address']}: {exc}") from exc
     with client:
