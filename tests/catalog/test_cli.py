@@ -134,3 +134,16 @@ def test_console_script_exit_code(tmp_path):
                           capture_output=True, text=True, check=False, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("palsar2: error: --start")
+
+
+def test_ingest_earth_engine_export_with_options(tmp_path, run, make_ee_export):
+    path = make_ee_export(name="noto_export.tif")
+    code, out, err = run("ingest", "--home", tmp_path / "h", "--no-progress", "--date",
+                         "2024-01-02", "--frame", "2830", "--pass", "descending", "--look-side",
+                         "L", path)
+    assert code == 0, err
+    code, out, _ = run("search", "--home", tmp_path / "h", "--beam", "U2-8L", "--format", "json")
+    (doc,) = json.loads(out)
+    assert doc["properties"]["palsar2:frame"] == 2830
+    assert doc["properties"]["sat:orbit_state"] == "descending"
+    assert doc["start_time"].startswith("2024-01-02")

@@ -195,3 +195,16 @@ def test_large_batch_goes_through_worker_processes(tmp_path, make_product):
     assert len(again.skipped) == 15
     items = assert_consistent(tmp_path / "home")
     assert sorted(i.id for i in items) == sorted(p.name for p in prods if p != prods[3])
+
+
+def test_in_place_replace_of_a_copied_item_removes_its_folder(tmp_path, make_product):
+    prod = make_product()
+    home = tmp_path / "home"
+    cat = open_catalog(home)
+    item_id = cat.ingest(prod).ingested[0]
+    assert (home / "items" / item_id / "HH.tif").is_file()
+    report = cat.ingest(prod, in_place=True, replace=True)
+    assert report.replaced == [item_id]
+    assert cat.get(item_id).assets["HH"].href == str(_img(prod))
+    assert_consistent(home)
+    assert not (home / "items" / item_id).exists()

@@ -151,3 +151,13 @@ def test_collection_by_earth_engine_id_and_unknown(catalog, coll):
     with pytest.raises(NotFoundError, match="collection: unknown 'Nope'"):
         catalog.collection("Nope")
     assert catalog.collection(None).size() == 5
+
+
+def test_queries_and_items_pickle_for_dask_workers(coll):
+    import pickle
+
+    q = coll.filter(frame=750).sort("start_time", ascending=False)
+    back = pickle.loads(pickle.dumps(q))
+    assert back.ids() == q.ids() == ["a", "e"]
+    item = q.first()
+    assert pickle.loads(pickle.dumps(item)) == item and hash(item) == hash(q.first())

@@ -91,6 +91,9 @@ class Item:
             if t.tzinfo is None or t.utcoffset() != dt.timedelta(0):
                 object.__setattr__(self, name, _as_utc(t))
 
+    def __hash__(self) -> int:
+        return hash((self.id, self.checksum))
+
     def __repr__(self) -> str:
         return f"Item({self.id!r}, collection={self.collection!r}, start={self.start_time:%Y-%m-%dT%H:%M:%SZ})"
 

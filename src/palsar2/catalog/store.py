@@ -147,7 +147,19 @@ class Store:
         row = con.execute("SELECT max(version) FROM schema_version").fetchone()
         return int(row[0] or 0)
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path}  # connections do not pickle; each process opens its own
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.path = state["path"]
+        self._local = threading.local()
+
     def _init_schema(self) -> None:
+        try:
+            if self.version() == SCHEMA_VERSION:  # the common case needs no write lock
+                return
+        except sqlite3.OperationalError:
+            pass
         with self.transaction() as con:
             v = self.version()
             if v == 0:
