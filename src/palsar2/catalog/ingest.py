@@ -181,11 +181,11 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
             if bar is not None:
                 bar.update(1)
     finally:
+        if pool is not None:  # stop the workers before taking their folders away
+            pool.shutdown(cancel_futures=True)
         for _, move, _ in pending:  # interrupted: give back what was not committed
             if move is not None:
                 move.abort(catalog.store)
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
         if bar is not None:
             bar.close()
     return report

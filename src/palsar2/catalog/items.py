@@ -9,6 +9,7 @@ never assumed to be local files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -204,4 +205,10 @@ def geobox_to_dict(g: GeoBox) -> dict[str, Any]:
 
 def geobox_from_dict(d: Mapping[str, Any]) -> GeoBox:
     """Inverse of :func:`geobox_to_dict`."""
-    return GeoBox(tuple(d["shape"]), Affine(*d["transform"][:6]), d["crs"])
+    return _geobox(d["crs"], tuple(d["transform"][:6]), tuple(d["shape"]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _geobox(crs: str | None, transform: tuple[float, ...], shape: tuple[int, int]) -> GeoBox:
+    # GeoBoxes are immutable: items on the same grid share one (building one costs ~80 us).
+    return GeoBox(shape, Affine(*transform), crs)

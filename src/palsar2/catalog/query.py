@@ -294,8 +294,9 @@ class Collection:
         for k, stage in enumerate(self.stages):
             where = [c for c, _ in stage.where]
             p = [v for _, ps in stage.where for v in ps]
-            if stage.rtree:
-                # One R*Tree lookup for all spatial and time constraints of the stage.
+            if any("_lon" in c for c, _ in stage.rtree):
+                # One R*Tree lookup for all spatial and time constraints of the stage; time
+                # alone is better served by the B-tree on (collection, start_time).
                 where.insert(0, "i.pk IN (SELECT pk FROM items_rtree WHERE "
                              + " AND ".join(c for c, _ in stage.rtree) + ")")
                 p[0:0] = [v for _, v in stage.rtree]
@@ -323,7 +324,12 @@ class Collection:
     # -- results -----------------------------------------------------------------------------
     def items(self) -> list[Item]:
         """The matching items, in order."""
-        return [_decode(doc, geom) for doc, geom in self._rows("i.doc, i.geometry")]
+        rows = self._rows("i.doc, i.geometry")
+        if not rows:
+            return []
+        geoms = shapely.from_wkb([g for _, g in rows])  # one vectorised call for all footprints
+        return [Item.from_dict(json.loads(doc), geometry=geom)
+                for (doc, _), geom in zip(rows, geoms, strict=True)]
 
     def __iter__(self) -> Iterator[Item]:
         return iter(self.items())
@@ -356,7 +362,3 @@ class Collection:
         """Distinct observation dates (UTC date of the scene start), ascending."""
         return sorted({dt.datetime.fromtimestamp(r[0], dt.UTC).date()
                        for r in self._rows("i.start_time")})
-
-
-def _decode(doc: str, geom: bytes) -> Item:
-    return Item.from_dict(json.loads(doc), geometry=shapely.from_wkb(geom))
