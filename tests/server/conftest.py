@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pytest
@@ -203,7 +203,7 @@ def stand_in_catalog(cog_dir: Path) -> FakeCatalog:
 
 def real_catalog_available() -> bool:
     try:
-        import palsar2.catalog  # noqa: F401
+        import palsar2.catalog
         import palsar2.products.testing  # noqa: F401
     except ImportError:
         return False
@@ -301,7 +301,7 @@ class LiveServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:
@@ -310,7 +310,7 @@ class LiveServer:
             time.sleep(0.02)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
 

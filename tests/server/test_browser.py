@@ -92,7 +92,7 @@ def test_map_loads_draws_swipes_and_inspects(page, live_server):
     assert x < 0.4
     clip = page.evaluate(
         "id => window.palsar2map.layer(id).canvas.style.clipPath", pair["after"])
-    assert clip.startswith("inset(0px 0px 0px") or clip.startswith("inset(0 0 0")
+    assert clip.startswith(("inset(0px 0px 0px", "inset(0 0 0"))
     new_box = bar.bounding_box()
     assert new_box["x"] < box["x"] - 200
     page.screenshot(path=str(ARTIFACTS / "map-swipe.png"))
@@ -112,7 +112,7 @@ def test_map_loads_draws_swipes_and_inspects(page, live_server):
     page.evaluate("""() => { const s = document.getElementById('time-slider');
                             s.value = 2; s.dispatchEvent(new Event('input')); }""")
     page.uncheck("#swipe-on")
-    later = [lay["id"] for lay in cfg["layers"] if lay["date"] == "2024-01-03"][0]
+    later = next(lay["id"] for lay in cfg["layers"] if lay["date"] == "2024-01-03")
     _wait_painted(page, later)
     assert page.evaluate("id => window.palsar2map.layer(id).visible", pair["before"]) is False
     page.screenshot(path=str(ARTIFACTS / "map-time.png"))

@@ -62,7 +62,7 @@ def test_item_tile_matches_rio_tiler(client, catalog, z):
 
 def test_uint16_is_not_rescaled_and_nodata_is_transparent(client, catalog):
     z = 14
-    w, s, e, n = catalog.get(BEFORE).bbox
+    w, s, _e, n = catalog.get(BEFORE).bbox
     x, y = tile_of(w + 0.01, (s + n) / 2, z)  # on the swath's edge: data and nodata
     ref, _ = _reference_dn(_href(catalog, BEFORE), z, x, y)
     grey = decode_png(client.get(f"/tiles/items/{BEFORE}/{z}/{x}/{y}.png").content)

@@ -26,7 +26,11 @@ from palsar2.errors import NotFoundError, ParameterError
 from palsar2.server.deps import ID_PATTERN, ImageFilter, ResultId, VisParams
 from palsar2.server.render import CLASS_NAMES, MEDIA_TYPES, colourise, dn_lut, encode
 from palsar2.server.selection import (
-    DEFAULT_COLLECTION, bbox_intersects, get_state, hh_href, select_items,
+    DEFAULT_COLLECTION,
+    bbox_intersects,
+    get_state,
+    hh_href,
+    select_items,
 )
 from palsar2.server.sources import Handle, apply_affine, read_tile, sample_point
 from palsar2.server.state import ChangeResult, ServerState
@@ -137,7 +141,7 @@ def parse_geojson(value: Any, name: str = "geometry") -> Any:
             geom = shape(value)
     except ParameterError:
         raise
-    except Exception:  # shapely / KeyError / TypeError on malformed input
+    except Exception:  # noqa: BLE001 - shapely, KeyError, TypeError... on malformed input
         raise ParameterError(f"{name}: not a valid GeoJSON geometry") from None
     if geom.is_empty or geom.area <= 0:
         raise ParameterError(f"{name}: must be a polygon with a non-zero area")
@@ -157,8 +161,8 @@ def read_area(handle: Handle, geom_lonlat: Any) -> tuple[np.ndarray, np.ndarray,
     w, s, e, n = geom.bounds
     corners = [apply_affine(inv, x, y) for x in (w, e) for y in (s, n)]
     cols, rows = [c for c, _ in corners], [r for _, r in corners]
-    c0, c1 = max(int(math.floor(min(cols))), 0), min(int(math.ceil(max(cols))), ds.width)
-    r0, r1 = max(int(math.floor(min(rows))), 0), min(int(math.ceil(max(rows))), ds.height)
+    c0, c1 = max(math.floor(min(cols)), 0), min(math.ceil(max(cols)), ds.width)
+    r0, r1 = max(math.floor(min(rows)), 0), min(math.ceil(max(rows)), ds.height)
     if c1 <= c0 or r1 <= r0:
         return None
     win = Window(c0, r0, c1 - c0, r1 - r0)
@@ -306,7 +310,7 @@ def thumbnail_image(state: ServerState, items: list[Any], region: Any, crs: Any,
     try:
         geom = shp_transform(lambda x, y, z=None: to_crs.transform(x, y), region)
         xmin, ymin, xmax, ymax = geom.bounds
-    except Exception:
+    except Exception:  # noqa: BLE001 - pyproj/shapely raise several types for odd regions
         raise ParameterError("region: cannot be projected to the requested crs") from None
     if not all(map(math.isfinite, (xmin, ymin, xmax, ymax))) or xmax <= xmin or ymax <= ymin:
         raise ParameterError("region: has no extent in the requested crs")

@@ -187,10 +187,10 @@ def read_tile(handle: Handle, bounds: tuple[float, float, float, float], size: i
     col, row = source_pixels(handle, bounds, width, height, transformer)
     if not (np.isfinite(col).all() and np.isfinite(row).all()):
         return None
-    c0 = max(int(math.floor(col.min())), 0)
-    c1 = min(int(math.floor(col.max())) + 1, handle.width)
-    r0 = max(int(math.floor(row.min())), 0)
-    r1 = min(int(math.floor(row.max())) + 1, handle.height)
+    c0 = max(math.floor(col.min()), 0)
+    c1 = min(math.floor(col.max()) + 1, handle.width)
+    r0 = max(math.floor(row.min()), 0)
+    r1 = min(math.floor(row.max()) + 1, handle.height)
     if c1 <= c0 or r1 <= r0:
         return None
     win_w, win_h = c1 - c0, r1 - r0
@@ -218,7 +218,7 @@ def sample_point(handle: Handle, lon: float, lat: float) -> float | None:
     c, r = apply_affine(handle.inverse, x, y)
     if not (np.isfinite(c) and np.isfinite(r)):
         return None
-    col, row = int(math.floor(c)), int(math.floor(r))
+    col, row = math.floor(c), math.floor(r)
     if not (0 <= col < handle.width and 0 <= row < handle.height):
         return None
     v = handle.dataset.read(1, window=Window(col, row, 1, 1))[0, 0]

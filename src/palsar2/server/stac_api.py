@@ -21,7 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from palsar2.errors import NotFoundError, ParameterError
 from palsar2.server.deps import (
-    ID_PATTERN, CollectionId, ItemId, PagingParams, PassDirection, check_id, parse_time,
+    ID_PATTERN,
+    CollectionId,
+    ItemId,
+    PagingParams,
+    PassDirection,
+    check_id,
+    parse_time,
 )
 from palsar2.server.selection import get_state, hh_href, item_version
 from palsar2.server.state import ServerState
@@ -283,7 +289,7 @@ def _property_name(name: Any) -> str:
 _CQL_TERM = re.compile(
     r"""\s*(?P<prop>[A-Za-z_][A-Za-z0-9_:.\-]*)\s*=\s*
         (?:'(?P<str>(?:[^']|'')*)'|(?P<num>-?\d+(?:\.\d+)?)|(?P<bool>true|false))\s*$""",
-    re.X | re.I)
+    re.VERBOSE | re.IGNORECASE)
 
 
 def parse_cql2_text(text: str) -> dict[str, Any]:
@@ -291,7 +297,7 @@ def parse_cql2_text(text: str) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if len(text) > 2000:
         raise ParameterError("filter: longer than 2000 characters")
-    for term in re.split(r"\s+AND\s+", text.strip(), flags=re.I):
+    for term in re.split(r"\s+AND\s+", text.strip(), flags=re.IGNORECASE):
         m = _CQL_TERM.match(term)
         if not m:
             raise ParameterError(f"filter: cannot parse {term.strip()!r}; this server supports "
@@ -358,7 +364,7 @@ def _geometry(value: Any) -> dict[str, Any]:
         raise ParameterError("intersects: expected a GeoJSON geometry")
     try:
         geom = shape(value)
-    except Exception:  # shapely raises several types for bad GeoJSON
+    except Exception:  # noqa: BLE001 - shapely raises several types for bad GeoJSON
         raise ParameterError("intersects: not a valid GeoJSON geometry") from None
     if geom.is_empty:
         raise ParameterError("intersects: the geometry is empty")

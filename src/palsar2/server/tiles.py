@@ -19,15 +19,35 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from palsar2.errors import NotFoundError, ParameterError
 from palsar2.server.deps import (
-    MAX_ZOOM, ChangeVisParams, CollectionId, ImageFilter, ItemId, ResultId, TileCol, TileFormat,
-    TileRow, VisParams, Zoom, check_tile,
+    MAX_ZOOM,
+    ChangeVisParams,
+    CollectionId,
+    ImageFilter,
+    ItemId,
+    ResultId,
+    TileCol,
+    TileFormat,
+    TileRow,
+    VisParams,
+    Zoom,
+    check_tile,
 )
 from palsar2.server.render import (
-    DEFAULT_LOG_RATIO_PALETTE, MEDIA_TYPES, classes_rgba, colourise, composite_rgba, dn_lut,
-    empty_tile, encode,
+    DEFAULT_LOG_RATIO_PALETTE,
+    MEDIA_TYPES,
+    classes_rgba,
+    colourise,
+    composite_rgba,
+    dn_lut,
+    empty_tile,
+    encode,
 )
 from palsar2.server.selection import (
-    bbox_intersects, get_state, hh_href, item_version, select_items,
+    bbox_intersects,
+    get_state,
+    hh_href,
+    item_version,
+    select_items,
 )
 from palsar2.server.sources import read_tile
 from palsar2.server.state import ChangeResult, ServerState

@@ -105,8 +105,8 @@ def map_config(request: Request,
             if path is not None:
                 change.append({"id": f"result-{r.id}-{layer}", "kind": layer,
                                "name": f"{r.id} {layer.replace('_', '-')}",
-                               "sources": [f"/tiles/results/{r.id}/{{z}}/{{x}}/{{y}}.png"
-                                           f"?layer={layer}"]})
+                               "sources": [(f"/tiles/results/{r.id}/{{z}}/{{x}}/{{y}}.png"
+                                            f"?layer={layer}")]})
     legend = [{"code": c, "name": CLASS_NAMES[c], "rgba": list(CLASS_COLOURS[c])}
               for c in sorted(CLASS_NAMES) if c > 1]
     return {"collection": collection, "view": DEFAULT_VIEW, "vis": DEFAULT_VIS,
