@@ -211,3 +211,15 @@ def test_bad_ids_in_spec():
 
     with pytest.raises(IdentifierError, match="ALOS2-x"):
         sample_spec(scene_id="ALOS2-x")
+
+
+def test_last_true_matches_reference():
+    from palsar2.products.writer import _last_true
+
+    rng = np.random.default_rng(3)
+    valid = rng.random((50, 3000)) < 0.001
+    valid[7] = False
+    valid[8, -1] = True
+    has = valid.any(axis=1)
+    ref = np.where(has, valid.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1), -1)
+    np.testing.assert_array_equal(_last_true(valid, has, chunk=256), ref)

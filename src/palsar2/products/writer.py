@@ -136,6 +136,23 @@ def jaxa_geotiff_tags(geobox: GeoBox, zone: int, south: bool) -> list[tuple]:
     ]
 
 
+def _last_true(valid: np.ndarray, has: np.ndarray, chunk: int = 1024) -> np.ndarray:
+    """Column of the last True of each row (-1 if none), searching back from the right edge a
+    chunk at a time: argmax over a reversed view is ~10x slower than over a contiguous one."""
+    out = np.full(valid.shape[0], -1, dtype=np.int64)
+    todo = np.nonzero(has)[0]
+    for c1 in range(valid.shape[1], 0, -chunk):
+        if todo.size == 0:
+            break
+        c0 = max(0, c1 - chunk)
+        seg = valid[todo, c0:c1]
+        found = seg.any(axis=1)
+        rows = todo[found]
+        out[rows] = c1 - 1 - np.argmax(np.ascontiguousarray(seg[found, ::-1]), axis=1)
+        todo = todo[~found]
+    return out
+
+
 class _Extent:
     """Per-row first and last valid column, gathered while streaming, for the data's corners."""
 
@@ -146,9 +163,8 @@ class _Extent:
     def add(self, row0: int, block: np.ndarray) -> None:
         valid = block != 0
         has = valid.any(axis=1)
-        w = block.shape[1]
         first = np.argmax(valid, axis=1)
-        last = w - 1 - np.argmax(valid[:, ::-1], axis=1)
+        last = _last_true(valid, has)
         r = np.arange(row0, row0 + block.shape[0])
         self.first[r[has]] = first[has]
         self.last[r[has]] = last[has]
