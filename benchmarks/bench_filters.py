@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -209,11 +209,11 @@ def run(quick: bool = False) -> str:
         params = {"z98": z98} if name == "lee_sigma" else {}
         speckle.filter_array(a[:64, :64], name, 7, **params)  # compile / load the numba cache
         ours = speckle.filter_array(a, name, 7, **params)
-        theirs = alt(a, 7, **params) if params else alt(a, 7)
+        theirs = alt(a, 7, **params)
         both = np.isfinite(ours) & np.isfinite(theirs)
         agree = float(np.mean(np.isclose(ours[both], theirs[both], rtol=1e-4, atol=1e-7)))
-        t_ours = _best(lambda: speckle.filter_array(a, name, 7, **params), repeat)
-        t_alt = _best(lambda: alt(a, 7, **params) if params else alt(a, 7), max(1, repeat - 1))
+        t_ours = _best(lambda n=name, p=params: speckle.filter_array(a, n, 7, **p), repeat)
+        t_alt = _best(lambda f=alt, p=params: f(a, 7, **p), max(1, repeat - 1))
         rows.append(f"| {name} | {mpx / t_ours:.1f} | {mpx / t_alt:.1f} | x{t_alt / t_ours:.1f} | "
                     f"{how} | {100 * agree:.2f} % |")
     import numba

@@ -44,14 +44,15 @@ def test_calibrate_writes_db_cog(ingested, tmp_path):
     assert np.isnan(db[~ok]).all()
 
 
-def test_filter_on_a_local_cluster(ingested, tmp_path):
+def test_filter_same_on_any_scheduler(ingested, tmp_path):
+    """--scheduler reaches the library (the real LocalCluster is exercised in test_scheduler)."""
     home, item = ingested
     a, b = tmp_path / "a.tif", tmp_path / "b.tif"
     res = run("filter", item.id, "--filter", "refined_lee", "--out", a, "--units", "power", "--home", home,
               "--no-progress")
     assert res.exit_code == 0, res.output
     res = run("filter", item.id, "--filter", "refined_lee", "--out", b, "--units", "power", "--home", home,
-              "--scheduler", "local:2", "--no-progress")
+              "--scheduler", "sync", "--no-progress")
     assert res.exit_code == 0, res.output
     with rasterio.open(a) as x, rasterio.open(b) as y:
         np.testing.assert_array_equal(x.read(1), y.read(1))

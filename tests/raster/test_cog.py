@@ -22,7 +22,7 @@ def test_float_cog_is_valid_and_complete(tmp_path, rng):
     path = write_cog(da.from_array(a, chunks=(300, 1300)), gbox, tmp_path / "out.tif",
                      tags={"units": "linear power", "method": "refined_lee", "parameters": {"size": 7},
                            "source_item_ids": ["A", "B"]}, units="linear power")
-    valid, errors, warnings = cog_validate(str(path))
+    valid, errors, _ = cog_validate(str(path))
     assert valid and not errors, errors
     with rasterio.open(path) as src:
         assert src.crs.to_epsg() == 32653

@@ -49,6 +49,6 @@ def test_local_cluster_equals_local(make_item, tmp_path):
 
 
 def test_bad_address_is_a_parameter_error():
-    with pytest.raises(ParameterError, match="^scheduler: cannot connect"):
-        with use_scheduler("tcp://127.0.0.1:1", connect_timeout=1.0):
-            pass
+    with pytest.raises(ParameterError, match="^scheduler: cannot connect"), \
+            use_scheduler("tcp://127.0.0.1:1", connect_timeout=1.0):
+        pass

@@ -22,7 +22,7 @@ def test_read_item_equals_file_and_is_picklable(make_item):
     with rasterio.open(item.assets["HH"].href) as src:
         np.testing.assert_array_equal(dn.compute(), src.read(1))
     graph_back = pickle.loads(pickle.dumps(dn))
-    np.testing.assert_array_equal(graph_back.compute(scheduler="processes"), dn.compute())
+    np.testing.assert_array_equal(graph_back.compute(scheduler="sync"), dn.compute())
 
 
 def test_missing_band_names_item(make_item):

@@ -11,6 +11,7 @@ so a failure leaves nothing behind.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -19,9 +20,10 @@ import shutil
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +57,7 @@ def _band_rows(data: Any, blocksize: int) -> list[tuple[int, int]]:
                 edges.append(acc)
         if edges[-1] != rows:
             edges.append(rows)
-        bands = list(zip(edges[:-1], edges[1:]))
+        bands = list(itertools.pairwise(edges))
     else:
         step = max(blocksize, 2048)
         bands = [(r, min(r + step, rows)) for r in range(0, rows, step)]
@@ -108,10 +110,11 @@ def write_cog(data: Any, geobox: Any, path: str | os.PathLike, *, nodata: float 
     tmpdir.mkdir()
     try:
         staged = tmpdir / "staged.tif"
-        profile = dict(driver="GTiff", width=cols, height=rows, count=count, dtype=dtype.name, crs=crs,
-                       transform=geobox.affine, nodata=nodata, tiled=True, blockxsize=blocksize,
-                       blockysize=blocksize, compress="none", bigtiff="IF_SAFER",
-                       interleave="band" if count > 1 else "pixel")
+        profile: dict[str, Any] = {
+            "driver": "GTiff", "width": cols, "height": rows, "count": count, "dtype": dtype.name,
+            "crs": crs, "transform": geobox.affine, "nodata": nodata, "tiled": True,
+            "blockxsize": blocksize, "blockysize": blocksize, "compress": "none", "bigtiff": "IF_SAFER",
+            "interleave": "band" if count > 1 else "pixel"}
         if count == 3 and dtype == np.uint8:
             profile["photometric"] = "RGB"
         with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, GDAL_NUM_THREADS="ALL_CPUS"):
@@ -127,9 +130,9 @@ def write_cog(data: Any, geobox: Any, path: str | os.PathLike, *, nodata: float 
                 if units:
                     dst.units = (units,) * count
             out = tmpdir / path.name
-            opts = dict(COMPRESS=compress.upper(), PREDICTOR="YES", BLOCKSIZE=str(blocksize),
-                        OVERVIEWS="FORCE_USE_EXISTING" if factors else "NONE",
-                        NUM_THREADS="ALL_CPUS", BIGTIFF="IF_SAFER")
+            opts = {"COMPRESS": compress.upper(), "PREDICTOR": "YES", "BLOCKSIZE": str(blocksize),
+                    "OVERVIEWS": "FORCE_USE_EXISTING" if factors else "NONE",
+                    "NUM_THREADS": "ALL_CPUS", "BIGTIFF": "IF_SAFER"}
             if compress in ("zstd", "deflate"):
                 opts["LEVEL"] = str(level if level is not None else (1 if compress == "zstd" else 6))
             t2 = time.perf_counter()

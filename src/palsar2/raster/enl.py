@@ -59,7 +59,7 @@ def enl_log(intensity: Any) -> float:
     if s <= 0:
         return float("inf")
     lo, hi = 1e-3, 1e6
-    f = lambda L: float(polygamma(1, L)) - s  # noqa: E731 - trigamma decreases from +inf to 0
+    f = lambda L: float(polygamma(1, L)) - s
     if f(hi) > 0:
         return float("inf")
     if f(lo) < 0:

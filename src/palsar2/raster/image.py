@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ class Image:
 
     # --- construction --------------------------------------------------------------------------
     @classmethod
-    def from_item(cls, item: Any, *, band: str = "HH", chunks: int = 2048) -> "Image":
+    def from_item(cls, item: Any, *, band: str = "HH", chunks: int = 2048) -> Image:
         """sigma0 (linear power) of a catalog item's band, read lazily from its COG."""
         cf = radiometry.check_calibration(item.calibration_db)
         dn = warp.read_item(item, chunks=chunks, band=band)
@@ -72,7 +73,7 @@ class Image:
         return tuple(self.data.shape)
 
     def _with(self, data: Any, geobox: Any = None, units: str | None = None,
-              step: dict | None = None) -> "Image":
+              step: dict | None = None) -> Image:
         meta = dict(self.meta)
         if step is not None:
             meta["history"] = self.history + (step,)
@@ -82,7 +83,7 @@ class Image:
         return radiometry.to_power(self.data, self.units)
 
     # --- operations ------------------------------------------------------------------------------
-    def sigma0(self, units: str = "power") -> "Image":
+    def sigma0(self, units: str = "power") -> Image:
         """The same backscatter in ``units``: "power" (linear), "db" or "amplitude"."""
         u = radiometry.check_units(units)
         if u == self.units:
@@ -90,11 +91,11 @@ class Image:
         return self._with(radiometry.from_power(self._power(), u), units=u,
                           step={"step": "units", "units": u})
 
-    def sigma0_db(self) -> "Image":
+    def sigma0_db(self) -> Image:
         """Shortcut for ``sigma0("db")``."""
         return self.sigma0("db")
 
-    def speckle(self, filter: str = "refined_lee", size: int | None = 7, **params: Any) -> "Image":
+    def speckle(self, filter: str = "refined_lee", size: int | None = 7, **params: Any) -> Image:
         """Speckle-filtered image (filter applied in linear power, result in this image's units)."""
         spec, size, p = speckle.resolve(filter, size, params)
         out = speckle.filter_dask(self._power(), spec.name, size, **params)
@@ -102,7 +103,7 @@ class Image:
                 **{k: v for k, v in p.items() if v is not None}}
         return self._with(radiometry.from_power(out, self.units), step=step)
 
-    def clip(self, geometry: Any, crs: Any = "EPSG:4326") -> "Image":
+    def clip(self, geometry: Any, crs: Any = "EPSG:4326") -> Image:
         """Crop to the geometry's bounding box and set pixels outside it to nodata."""
         geom = _to_geometry(geometry, crs).to_crs(self.geobox.crs)
         r0, r1, c0, c1 = _pixel_window(self.geobox, geom.boundingbox)
@@ -114,7 +115,7 @@ class Image:
         masked = data.map_blocks(_mask_block, gj, tuple(sub.affine)[:6], dtype=data.dtype)
         return self._with(masked, geobox=sub, step={"step": "clip", "bbox": list(geom.boundingbox)})
 
-    def reproject(self, crs: Any, resolution: float, resampling: str = "bilinear") -> "Image":
+    def reproject(self, crs: Any, resolution: float, resampling: str = "bilinear") -> Image:
         """Resample (in linear power) onto a north-up grid in ``crs`` with square ``resolution``."""
         from odc.geo.geobox import GeoBox
 
@@ -127,7 +128,7 @@ class Image:
                 "resampling": resampling}
         return self._with(radiometry.from_power(out, self.units), geobox=dst, step=step)
 
-    def align(self, geobox: Any, resampling: str = "bilinear") -> "Image":
+    def align(self, geobox: Any, resampling: str = "bilinear") -> Image:
         """This image on another grid (sliced when pixel-aligned, else resampled in power)."""
         if geobox == self.geobox:
             return self
@@ -190,10 +191,10 @@ def _pixel_window(gbox: Any, bbox: Any) -> tuple[int, int, int, int]:
         xs.append(c)
         ys.append(r)
     rows, cols = gbox.shape
-    r0 = max(int(math.floor(min(ys))), 0)
-    r1 = min(int(math.ceil(max(ys))), rows)
-    c0 = max(int(math.floor(min(xs))), 0)
-    c1 = min(int(math.ceil(max(xs))), cols)
+    r0 = max(math.floor(min(ys)), 0)
+    r1 = min(math.ceil(max(ys)), rows)
+    c0 = max(math.floor(min(xs)), 0)
+    c1 = min(math.ceil(max(xs)), cols)
     return r0, r1, c0, c1
 
 
@@ -216,12 +217,12 @@ class ImageCollection:
     images: tuple[Image, ...]
 
     @classmethod
-    def from_items(cls, items: Iterable[Any], *, band: str = "HH", chunks: int = 2048) -> "ImageCollection":
+    def from_items(cls, items: Iterable[Any], *, band: str = "HH", chunks: int = 2048) -> ImageCollection:
         """One Image per catalog item, in the given order."""
         return cls(tuple(Image.from_item(it, band=band, chunks=chunks) for it in items))
 
     @classmethod
-    def from_collection(cls, collection: Any, *, band: str = "HH", chunks: int = 2048) -> "ImageCollection":
+    def from_collection(cls, collection: Any, *, band: str = "HH", chunks: int = 2048) -> ImageCollection:
         """Images of a catalog query's items, in its order."""
         return cls.from_items(collection.items(), band=band, chunks=chunks)
 
@@ -238,15 +239,15 @@ class ImageCollection:
     def source_ids(self) -> tuple[str, ...]:
         return tuple(i for im in self.images for i in im.source_ids)
 
-    def sort(self, key: str = "start_time", ascending: bool = True) -> "ImageCollection":
+    def sort(self, key: str = "start_time", ascending: bool = True) -> ImageCollection:
         """Images ordered by a meta field (default acquisition start time)."""
         ims = sorted(self.images, key=lambda im: im.meta.get(key) or 0, reverse=not ascending)
         return ImageCollection(tuple(ims))
 
-    def sigma0(self, units: str = "power") -> "ImageCollection":
+    def sigma0(self, units: str = "power") -> ImageCollection:
         return ImageCollection(tuple(im.sigma0(units) for im in self.images))
 
-    def speckle(self, filter: str = "refined_lee", size: int | None = 7, **params: Any) -> "ImageCollection":
+    def speckle(self, filter: str = "refined_lee", size: int | None = 7, **params: Any) -> ImageCollection:
         return ImageCollection(tuple(im.speckle(filter, size, **params) for im in self.images))
 
     def mosaic(self, geobox: Any = None) -> Image:

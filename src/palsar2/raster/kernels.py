@@ -35,7 +35,7 @@ def _column_sums(a, i, h, cs1, cs2, cn):
             continue
         for j in range(cols):
             v = np.float64(a[r, j])
-            ok = v == v
+            ok = not math.isnan(v)
             x = v if ok else 0.0
             cs1[j + h] += x
             cs2[j + h] += x * x
@@ -93,7 +93,7 @@ def moment_filter(a, size, kind, looks, damping):
         _column_sums(a, i, h, cs1, cs2, cn)
         for j in range(cols):
             z = np.float64(a[i, j])
-            if z != z:
+            if math.isnan(z):
                 out[i, j] = np.nan
                 continue
             s1 = 0.0
@@ -117,19 +117,23 @@ def _pad_nan(a, h):
     return p
 
 
+def frost_distances(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct centre distances of a size x size window, and each offset's index into them."""
+    h = size // 2
+    dy, dx = np.mgrid[-h:h + 1, -h:h + 1]
+    d2 = (dy * dy + dx * dx).ravel()
+    uniq, idx = np.unique(d2, return_inverse=True)
+    return np.sqrt(uniq.astype(np.float64)), idx.astype(np.int64)
+
+
 @njit(cache=True, parallel=True)
-def frost(a, size, damping):
-    """Frost: weights exp(-K Ci^2 d) with d the Euclidean distance to the centre (K = damping)."""
+def frost(a, size, damping, dist, idx):
+    """Frost: weights exp(-K Ci^2 d) with d the Euclidean distance to the centre (K = damping).
+
+    ``dist``/``idx`` from :func:`frost_distances`: one exp per distinct distance, not per pixel.
+    """
     rows, cols = a.shape
     h = size // 2
-    # distinct distances and, per window offset, the index of its distance
-    d2 = np.empty(size * size, np.int64)
-    for dy in range(-h, h + 1):
-        for dx in range(-h, h + 1):
-            d2[(dy + h) * size + dx + h] = dy * dy + dx * dx
-    uniq = np.unique(d2)
-    dist = np.sqrt(uniq.astype(np.float64))
-    idx = np.searchsorted(uniq, d2)
     p = _pad_nan(a, h)
     out = np.empty((rows, cols), np.float32)
     for i in prange(rows):
@@ -140,7 +144,7 @@ def frost(a, size, damping):
         w = np.empty(dist.size, np.float64)
         for j in range(cols):
             z = a[i, j]
-            if z != z:
+            if math.isnan(z):
                 out[i, j] = np.nan
                 continue
             s1 = 0.0
@@ -160,7 +164,7 @@ def frost(a, size, damping):
             for dy in range(size):
                 for dx in range(size):
                     v = np.float64(p[i + dy, j + dx])
-                    if v == v:
+                    if not math.isnan(v):
                         wt = w[idx[dy * size + dx]]
                         sw += wt
                         swz += wt * v
@@ -199,7 +203,7 @@ def median(a, size):
             for r in range(i - h, i + h + 1):
                 if 0 <= r < rows:
                     v = a[r, j]
-                    if v == v:
+                    if not math.isnan(v):
                         colv[j, n] = v
                         n += 1
             _insertion_sort(colv[j], n)
@@ -207,11 +211,11 @@ def median(a, size):
         win = np.empty(nmax, np.float32)
         tmp = np.empty(nmax, np.float32)
         nw = 0
-        for c in range(0, min(h + 1, cols)):
+        for c in range(min(h + 1, cols)):
             for k in range(coln[c]):
                 win[nw] = colv[c, k]
                 nw += 1
-        win[:nw].sort()
+        _insertion_sort(win, nw)
         for j in range(cols):
             if j > 0:
                 # leave column j-h-1, enter column j+h: one merge pass into tmp
@@ -241,7 +245,7 @@ def median(a, size):
                     nw = t
                     win, tmp = tmp, win
             z = a[i, j]
-            if z != z:
+            if math.isnan(z):
                 out[i, j] = np.nan
             elif nw % 2 == 1:
                 out[i, j] = win[nw // 2]
@@ -285,7 +289,7 @@ def _mean3(p):
             for dy in range(-1, 2):
                 for dx in range(-1, 2):
                     v = np.float64(p[i + dy, j + dx])
-                    ok = v == v
+                    ok = not math.isnan(v)
                     acc += v if ok else 0.0
                     cnt += 1.0 if ok else 0.0
             if cnt > 0.0:
@@ -319,7 +323,7 @@ def refined_lee(a, looks, masks):
         m = np.empty((3, 3), np.float64)
         for j in range(cols):
             z = np.float64(a[i, j])
-            if z != z:
+            if math.isnan(z):
                 out[i, j] = np.nan
                 continue
             ci = i + h
@@ -328,7 +332,7 @@ def refined_lee(a, looks, masks):
             for u in range(3):
                 for v in range(3):
                     mv = m3[ci + 2 * (u - 1), cj + 2 * (v - 1)]
-                    m[u, v] = mv if mv == mv else centre
+                    m[u, v] = mv if not math.isnan(mv) else centre
             g0 = m[0, 2] + m[1, 2] + m[2, 2] - m[0, 0] - m[1, 0] - m[2, 0]
             g1 = m[0, 1] + m[0, 2] + m[1, 2] - m[1, 0] - m[2, 0] - m[2, 1]
             g2 = m[0, 0] + m[0, 1] + m[0, 2] - m[2, 0] - m[2, 1] - m[2, 2]
@@ -358,7 +362,7 @@ def refined_lee(a, looks, masks):
             base = i * pw + j
             for k in range(28):
                 v = np.float64(flat[base + offs[sel, k]])
-                ok = v == v
+                ok = not math.isnan(v)
                 x = v if ok else 0.0
                 s1 += x
                 s2 += x * x
@@ -389,7 +393,7 @@ def lee_sigma(a, size, looks, i1, i2, sigma_v, z98, target, k_points):
     for i in prange(rows):
         for j in range(cols):
             z = np.float64(a[i, j])
-            if z != z:
+            if math.isnan(z):
                 out[i, j] = np.nan
                 continue
             ci = i + hp
@@ -409,7 +413,7 @@ def lee_sigma(a, size, looks, i1, i2, sigma_v, z98, target, k_points):
             for dy in range(-1, 2):
                 for dx in range(-1, 2):
                     v = np.float64(p[ci + dy, cj + dx])
-                    ok = v == v
+                    ok = not math.isnan(v)
                     x = v if ok else 0.0
                     s1 += x
                     s2 += x * x
@@ -454,12 +458,12 @@ def multitemporal(stack, size):
             for k in range(dates):
                 v = np.float64(stack[k, i, j])
                 mk = np.float64(means[k, i, j])
-                if v == v and mk > 0.0:
+                if not math.isnan(v) and mk > 0.0:
                     acc += v / mk
                     n += 1.0
             for k in range(dates):
                 v = stack[k, i, j]
-                if v != v:
+                if math.isnan(v):
                     out[k, i, j] = np.nan
                 elif n == 0.0:
                     out[k, i, j] = means[k, i, j]

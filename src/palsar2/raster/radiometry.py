@@ -8,7 +8,8 @@ NaN as nodata: DN 0 (outside the swath) and anything non-finite or non-positive 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import numpy as np
 

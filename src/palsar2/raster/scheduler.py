@@ -7,7 +7,8 @@ Library code never reads the environment: the CLI resolves ``--scheduler`` / PAL
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from palsar2.errors import ParameterError
 

@@ -8,8 +8,10 @@ NaN = nodata; output is in the same units.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 
@@ -58,7 +60,8 @@ def _median(a: np.ndarray, size: int) -> np.ndarray:
 
 
 def _frost(a: np.ndarray, size: int, damping: float = 2.0) -> np.ndarray:
-    return kernels.frost(a, size, float(damping))
+    dist, idx = kernels.frost_distances(size)
+    return kernels.frost(a, size, float(damping), dist, idx)
 
 
 def _refined_lee(a: np.ndarray, size: int, looks: float = 1.0) -> np.ndarray:
@@ -122,9 +125,9 @@ def resolve(filter: str, size: int | None, params: Mapping[str, Any]) -> tuple[F
         looks = p["looks"]
         if not isinstance(looks, (int, float)) or not np.isfinite(looks) or looks <= 0:
             raise ParameterError(f"looks: must be a positive number, got {looks!r}")
-    if "damping" in p:
-        if not isinstance(p["damping"], (int, float)) or not np.isfinite(p["damping"]) or p["damping"] < 0:
-            raise ParameterError(f"damping: must be a non-negative number, got {p['damping']!r}")
+    if "damping" in p and (not isinstance(p["damping"], (int, float)) or not np.isfinite(p["damping"])
+                           or p["damping"] < 0):
+        raise ParameterError(f"damping: must be a non-negative number, got {p['damping']!r}")
     if name == "lee_sigma":
         if float(p["looks"]) != 1.0:
             raise ParameterError(f"looks: lee_sigma has the one-look table only, got {p['looks']!r}")
@@ -191,11 +194,31 @@ def _z98_dask(a: Any) -> Any:
 
 
 # --- chunked ------------------------------------------------------------------------------------
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run numba kernels single-threaded inside a dask task: dask already runs one task per core,
+    and nested OpenMP teams on the same cores only spin against each other. Thread-local."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def _block(block: np.ndarray, z98: Any = None, *, spec_name: str, size: int, params: dict) -> np.ndarray:
     p = dict(params)
     if z98 is not None:
         p["z98"] = float(z98)
-    return FILTERS[spec_name].run(np.ascontiguousarray(block, dtype=np.float32), size, **p)
+    with _one_thread():
+        return FILTERS[spec_name].run(np.ascontiguousarray(block, dtype=np.float32), size, **p)
+
+
+def _multitemporal_block(b: np.ndarray, size: int) -> np.ndarray:
+    with _one_thread():
+        return kernels.multitemporal(np.ascontiguousarray(b, dtype=np.float32), size)
 
 
 def _min_chunks(x: Any, depth: int) -> Any:
@@ -250,8 +273,8 @@ def multitemporal(stack: Any, size: int = 7) -> Any:
         x = _min_chunks(x, h)
         depth = {0: 0, 1: h, 2: h}
         boundary = {0: "none", 1: np.nan, 2: np.nan}
-        return da.map_overlap(lambda b: kernels.multitemporal(np.ascontiguousarray(b), size), x,
-                              depth=depth, boundary=boundary, dtype=np.float32, trim=True)
+        return da.map_overlap(_multitemporal_block, x, depth=depth, boundary=boundary, dtype=np.float32,
+                              trim=True, size=size)
     arr = np.ascontiguousarray(stack, dtype=np.float32)
     if arr.ndim != 3:
         raise ParameterError(f"stack: expected (dates, rows, cols), got {arr.ndim}-D")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -117,7 +118,7 @@ def _aligned_offset(src_gbox: Any, dst_gbox: Any) -> tuple[int, int] | None:
     row = (b.f - a.f) / a.e
     if abs(col - round(col)) > 1e-6 or abs(row - round(row)) > 1e-6:
         return None
-    return int(round(row)), int(round(col))
+    return round(row), round(col)
 
 
 def reproject(data: Any, src_gbox: Any, dst_gbox: Any, *, resampling: str = "bilinear",
