@@ -56,7 +56,9 @@ def parse_lut(text: str, *, source: str | None = None) -> Lut:
     tokens = text.split()  # one number a line; a full frame has ~28,000 factor lines
     if len(tokens) < 2:
         raise ProductError(f"{where}: a LUT needs the offset B on line 1 and at least one factor A")
-    first = text.lstrip().split("\n", 1)[0].strip()
+    start = len(text) - len(text.lstrip()) if text[:1].isspace() else 0
+    end = text.find("\n", start)
+    first = text[start:end if end >= 0 else len(text)].strip()
     if len(first.split()) != 1:
         raise ProductError(f"{where} line 1: expected the offset B alone, got {first[:40]!r}")
     try:
@@ -64,8 +66,10 @@ def parse_lut(text: str, *, source: str | None = None) -> Lut:
     except ValueError:
         raise ProductError(f"{where} line 1: offset {tokens[0][:40]!r} is not a number") from None
     body = tokens[1:]
+    uniform = False
     try:
-        if len(set(body)) == 1:  # geocoded products: all equal, parse one
+        uniform = len(set(body)) == 1
+        if uniform:  # geocoded products: all equal, parse one
             a = np.full(len(body), float(body[0]))
         else:
             a = np.array(body, dtype=float)
@@ -75,6 +79,8 @@ def parse_lut(text: str, *, source: str | None = None) -> Lut:
         _raise_bad_factor([ln.strip() for ln in text.splitlines() if ln.strip()], where)
     assert a is not None
     lut = Lut(offset, tuple(a.tolist()), source)
+    if uniform:
+        lut.__dict__["is_uniform"] = True  # known already; the cached_property need not scan
     if not lut.is_uniform:
         warnings.warn(f"{where}: column factors differ ({a.min():.6g}..{a.max():.6g}); "
                       "using the median as the product's calibration factor", stacklevel=2)
