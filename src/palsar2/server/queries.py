@@ -38,7 +38,7 @@ from palsar2.server.state import ChangeResult, ServerState
 router = APIRouter(tags=["queries"])
 
 MAX_THUMB = 2048
-MAX_STAT_PIXELS = 4096 * 4096  # larger areas are read from overviews (power-averaged)
+MAX_STAT_PIXELS = 2048 * 2048  # larger areas are read from overviews (power-averaged)
 MAX_IMAGES = 64
 
 ItemIdQuery = Annotated[str | None, Query(pattern=ID_PATTERN, description="One item.")]

@@ -196,10 +196,14 @@
       if (this.towns) {
         const minPop = this.z < 9 ? 40000 : this.z < 11 ? 10000 : 0;
         ctx.font = "12px 'DejaVu Sans', sans-serif"; ctx.textBaseline = "middle";
+        const placed = [];  // label boxes already drawn: bigger towns first, no overlaps
         for (const f of this.towns.features || []) {
           if (f.properties.population < minPop) continue;
           const [x, y] = this.toScreen(...f.geometry.coordinates);
           if (x < -50 || y < -20 || x > c.width + 50 || y > c.height + 20) continue;
+          const box = [x - 4, y - 8, x + 8 + ctx.measureText(f.properties.name).width, y + 8];
+          if (placed.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) continue;
+          placed.push(box);
           ctx.fillStyle = "#222"; ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill();
           ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.85)"; ctx.strokeText(f.properties.name, x + 5, y);
           ctx.fillText(f.properties.name, x + 5, y);
