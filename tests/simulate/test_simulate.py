@@ -150,3 +150,23 @@ def test_events_in_swath_are_the_same_in_every_scene(small_sim):
     for t in small_sim.truth:
         scene = next(s for s in collection_scenes() if s.key == t.name)
         assert geom_to_lonlat(swath_polygon(scene)).contains(burnt[0])
+
+
+def test_fire_darkens_the_town(small_sim):
+    """The Asaichi district is town (bright) before and burnt (darker) after."""
+    from palsar2.simulate.engine import SceneRenderer
+
+    scenes = [s for s in collection_scenes([770])]
+    x, y = __import__("palsar2.simulate.geography", fromlist=["PLACES"]).PLACES["Wajima Asaichi"].xy
+    out = []
+    for s in scenes:
+        r = SceneRenderer(s, 20.0, 0)
+        a = r.geobox.affine
+        row, col = int((a.f - y) / 20), int((x - a.c) / 20)
+        dn, lab = r.block(row - 40, row + 40)
+        out.append((dn[:, col - 40:col + 40].astype(np.float64), lab[:, col - 40:col + 40]))
+    burnt = out[1][1] == 13
+    assert burnt.sum() * 400 == pytest.approx(49_000, rel=0.2)
+    before = 10 * np.log10(np.mean(out[0][0][burnt] ** 2))
+    after = 10 * np.log10(np.mean(out[1][0][burnt] ** 2))
+    assert before - after > 8   # double bounce (+1 dB) -> ash and rubble (-14 dB)

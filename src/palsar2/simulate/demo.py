@@ -24,11 +24,12 @@ class DemoResult:
 
 
 def run_demo(home: Path, *, work: Path | None = None, spacing: float = 40.0, seed: int = 0,
-             progress: bool = False, echo: Callable[[str], None] = print) -> DemoResult:
+             frames: list[int] | None = None, progress: bool = False,
+             echo: Callable[[str], None] = print) -> DemoResult:
     """Simulate into ``work`` (default ``home/demo``) and ingest into the catalog at ``home``."""
     work = Path(work) if work is not None else Path(home) / "demo"
     echo(f"simulating the StripMap_202401 collection into {work} (spacing {spacing} m, seed {seed})")
-    sim = simulate(work, spacing=spacing, seed=seed, progress=progress)
+    sim = simulate(work, spacing=spacing, seed=seed, frames=frames, progress=progress)
     res = DemoResult(work, sim, steps=["simulate"])
     echo(f"  {len(sim.products)} products ({len(sim.skipped)} reused), {len(sim.truth)} ground truths")
     try:
@@ -37,7 +38,18 @@ def run_demo(home: Path, *, work: Path | None = None, spacing: float = 40.0, see
         echo("catalog not available in this build: stopping after the simulation")
         return res
     cat = open_catalog(home)
-    res.ingested = cat.ingest([str(p) for p in sim.products], progress=progress)
+    report = cat.ingest([str(p) for p in sim.products], progress=progress)
+    res.ingested = report
+    if report.ok and len(report.ingested) + len(report.skipped) < len(sim.products):
+        from palsar2.errors import CatalogError
+
+        raise CatalogError(f"{work}: the catalog at {home} ignored {len(sim.products)} products "
+                           f"({report.summary()}); catalog.ingest skips sources inside its home")
+    if not report.ok:
+        from palsar2.errors import CatalogError
+
+        file, reason = report.failed[0]
+        raise CatalogError(f"{file}: ingest failed: {reason} ({report.summary()})")
     res.steps.append("ingest")
-    echo(f"  ingested into {home}")
+    echo(f"  catalog {home}: {report.summary()}")
     return res

@@ -37,7 +37,7 @@ from palsar2.simulate.scenes import (
     off_nadir_to_ground_range,
 )
 
-SIM_VERSION = "1"
+SIM_VERSION = "2"
 MANIFEST = "simulation.json"
 PIXELS_PER_BLOCK = 4_000_000
 
@@ -94,10 +94,14 @@ class SceneRenderer:
         g = self.g_center + np.linspace(-SWATH_WIDTH_M, SWATH_WIDTH_M, 257)
         self._g_table = (g, ground_range_to_angles(g)[1])
         date = self.scene.date
+        swath = swath_polygon(self.scene)
+        # The burnt and collapsed districts were town before the quake, in every scene.
+        self.districts = [e.geometry.buffer(60.0 if e.cls == "burnt" else 30.0)
+                          for e in ev.earthquake_events(self.seed)
+                          if e.cls in ("burnt", "collapsed") and e.geometry.intersects(swath)]
         self.events = ev.earthquake_events(self.seed) if self.scene.post_event else ()
         self.false = ev.false_changes(self.seed, date)
         self.flooded = ev.paddies_flooded(date)
-        swath = swath_polygon(self.scene)
         self.events = tuple(e for e in self.events if e.geometry.intersects(swath))
         self._tree = STRtree([e.geometry for e in self.events]) if self.events else None
 
@@ -120,6 +124,11 @@ class SceneRenderer:
         if self.flooded:
             cover[cover == radar.PADDY] = radar.FLOODED_PADDY
         out_shape = gb.shape
+        districts = [(g, 1) for g in self.districts if g.intersects(bbox)]
+        if districts:
+            m = rasterio.features.rasterize(districts, out_shape=out_shape, transform=gb.affine,
+                                            dtype="uint8").astype(bool)
+            cover[m & land] = radar.URBAN
         for f in self.false:
             if f.geometry.intersects(bbox):
                 m = rasterio.features.rasterize([(f.geometry, 1)], out_shape=out_shape,
