@@ -29,22 +29,35 @@ DEFAULT_RANGE: dict[str, tuple[float, float]] = {"dn": (0.0, 8000.0), "db": (-25
 DEFAULT_LOG_RATIO_RANGE = (-6.0, 6.0)
 DEFAULT_LOG_RATIO_PALETTE = "RdBu_r"
 
-# Class codes of palsar2.change.classes (ARCHITECTURE.md) and the colours the web map shows.
+# Class codes and colours of palsar2.change.classes (ARCHITECTURE.md), the table the detector and
+# the report use; "no change" stays transparent on the map so the radar image shows through.
+_FALLBACK_CLASSES = {0: ("nodata", "#000000"), 1: ("no_change", "#d9d9d9"),
+                     2: ("increase", "#00bcd4"), 3: ("decrease", "#e53935"),
+                     10: ("new_land", "#ff9800"), 11: ("landslide", "#8d6e63"),
+                     12: ("inundation", "#1e40ff"), 13: ("burnt", "#212121"),
+                     14: ("collapsed", "#9c27b0")}
+
+
+def _class_table() -> dict[int, tuple[str, str]]:
+    try:
+        from palsar2.change.classes import CLASSES
+
+        return {c.code: (c.name, c.color) for c in CLASSES}
+    except ImportError:  # the server also runs without the change package
+        return dict(_FALLBACK_CLASSES)
+
+
+def _rgba(code: int, colour: str) -> tuple[int, int, int, int]:
+    if code <= 1:
+        return (0, 0, 0, 0)
+    c = colour.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), 230
+
+
+_TABLE = _class_table()
+CLASS_NAMES: dict[int, str] = {code: name for code, (name, _) in _TABLE.items()}
 CLASS_COLOURS: dict[int, tuple[int, int, int, int]] = {
-    0: (0, 0, 0, 0),
-    1: (0, 0, 0, 0),  # no change: transparent so the radar image shows through
-    2: (255, 140, 0, 200),
-    3: (30, 90, 255, 200),
-    10: (255, 255, 0, 230),
-    11: (165, 42, 42, 230),
-    12: (0, 200, 255, 230),
-    13: (255, 0, 0, 230),
-    14: (255, 0, 255, 230),
-}
-CLASS_NAMES: dict[int, str] = {
-    0: "nodata", 1: "no_change", 2: "increase", 3: "decrease", 10: "new_land", 11: "landslide",
-    12: "inundation", 13: "burnt", 14: "collapsed",
-}
+    code: _rgba(code, colour) for code, (_, colour) in _TABLE.items()}
 
 
 @dataclass(frozen=True)
