@@ -259,3 +259,15 @@ def test_image_without_georeferencing(tmp_path, make_product):
     with pytest.raises(GeoreferenceError) as e:
         open_product(d)
     assert str(img) in str(e.value)
+
+
+def test_relative_path_gives_absolute_hrefs(tmp_path, make_product, monkeypatch):
+    d = make_product(tmp_path)
+    monkeypatch.chdir(d.parent)
+    p = open_product(d.name)
+    assert p.source == d.name and os.path.isabs(p.href) and os.path.isabs(p.bands[0].lut_href)
+
+
+def test_other_gdal_paths(tmp_path):
+    with pytest.raises(ProductError, match="only GeoTIFFs"):
+        open_product("/vsicurl/https://example.invalid/product/")

@@ -5,10 +5,12 @@ Only this package knows JAXA's file layout. See docs/ARCHITECTURE.md ("products"
 
 from __future__ import annotations
 
+from palsar2.products.checks import GridMismatchWarning
 from palsar2.products.footprint import corner_footprint, footprint
 from palsar2.products.georef import Georef, normalise_crs, read_georef, read_tiff_info
 from palsar2.products.ids import ProductFileName, ProductId, SceneId, pass_from_frame
 from palsar2.products.inputs import find_products, iter_products, open_product, product_sources
+from palsar2.products.jaxa import MissingLutWarning
 from palsar2.products.lut import DEFAULT_CALIBRATION_DB, Lut, parse_lut, read_lut
 from palsar2.products.model import Band, Product
 from palsar2.products.summary import Corners, LonLat, Summary, read_summary
@@ -19,8 +21,10 @@ __all__ = [
     "Band",
     "Corners",
     "Georef",
+    "GridMismatchWarning",
     "LonLat",
     "Lut",
+    "MissingLutWarning",
     "Product",
     "ProductFileName",
     "ProductId",

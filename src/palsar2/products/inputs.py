@@ -168,7 +168,15 @@ def open_product(path: str | os.PathLike, *, _source: str | None = None, **ee_me
         if listing is None:
             raise ProductError(f"{spath}: no such product directory in the zip")
         return open_jaxa(listing[0], listing[1], source=source)
-    p = Path(spath)
+    if spath.startswith("/vsi"):
+        # other GDAL paths (/vsicurl/, /vsis3/, ...): a single GeoTIFF read through GDAL
+        if _TIF_RE.fullmatch(spath):
+            from palsar2.products.ee import open_ee_export
+
+            return open_ee_export(spath, source=source, **ee_metadata)
+        raise ProductError(f"{spath}: only GeoTIFFs can be opened through {spath.split('/')[1]}")
+    # absolute paths in hrefs, so that a catalog can find the files from anywhere
+    p = Path(os.path.abspath(spath))
     if not p.exists():
         raise ProductError(f"{spath}: does not exist")
     if p.is_dir():
