@@ -223,3 +223,22 @@ def test_last_true_matches_reference():
     has = valid.any(axis=1)
     ref = np.where(has, valid.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1), -1)
     np.testing.assert_array_equal(_last_true(valid, has, chunk=256), ref)
+
+
+def test_explicit_corners_and_times(tmp_path):
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from palsar2.products.summary import Corners, LonLat
+
+    spec = sample_spec(shape=(40, 40))
+    corners = Corners(LonLat(137.2, 37.1), LonLat(137.1, 37.2), LonLat(137.3, 37.2),
+                      LonLat(137.1, 37.0), LonLat(137.3, 37.0))
+    spec = dataclasses.replace(spec, corners=corners,
+                               center_time=datetime(2024, 1, 1, 3, 0, 7, 250000, tzinfo=UTC),
+                               processing_time=datetime(2024, 1, 2, 11, 22, 33, tzinfo=UTC))
+    p = write_product(tmp_path, spec, np.ones((40, 40), np.uint16))
+    s = read_summary(p / "summary.txt")
+    assert s.image_corners == corners
+    assert s["Img_SceneCenterDateTime"] == "20240101 03:00:07.250"
+    assert s["Odi_SiteDateTime"] == "PROCESS:JAPAN-JAXA-ALOS2-EICS  20240102 112233"
