@@ -34,7 +34,7 @@ def bench_register(n: int) -> tuple[str, dict[str, float]]:
     shutil.rmtree(root, ignore_errors=True)
     paths = _products(root / "products", n, (240, 200))
     rates: dict[object, float] = {}
-    for workers in (1, None):
+    for workers in (1, 2):
         cat = open_catalog(root / f"home-{workers}")
         t = time.perf_counter()
         report = cat.ingest(paths, in_place=True, workers=workers)
@@ -44,28 +44,40 @@ def bench_register(n: int) -> tuple[str, dict[str, float]]:
         again = cat.ingest(paths, in_place=True, workers=workers)
         rates[f"again-{workers}"] = n / (time.perf_counter() - t)
         assert len(again.skipped) == n
+    for workers in (1, 2):
+        cat = open_catalog(root / f"home-summary-{workers}")
+        t = time.perf_counter()
+        report = cat.ingest(paths, in_place=True, workers=workers, footprint="summary")
+        rates[f"summary-{workers}"] = n / (time.perf_counter() - t)
+        assert report.ok and len(report.ingested) == n, report.failed
     t = time.perf_counter()
     for p in paths:
         products.footprint(products.open_product(p))
     layer = n / (time.perf_counter() - t)
-    w = os.cpu_count() or 1
+    ref = rates[1]
+
+    def row(what: str, rate: float) -> str:
+        return f"| {what} | {rate:.0f} | {rate / ref:.2f} |"
+
     md = [
-        f"In-place ingest of {n} small products (240 x 200 px each): open_product, SHA-256 of",
-        "the image bytes, footprint of valid data, one SQLite transaction per product.",
+        (f"In-place ingest of {n} small products (240 x 200 px each): open_product, SHA-256 of "
+        "the image bytes, footprint, one SQLite transaction per product."),
         "",
         "| what | products/s | ratio |",
         "|---|---:|---:|",
-        (f"| register, {w} worker processes (default for >= 16 products) | {rates[None]:.0f} | "
-        "1.00 |"),
-        f"| register, in the calling process | {rates[1]:.0f} | {rates[1] / rates[None]:.2f} |",
-        (f"| re-register (all skipped after open + checksum), {w} processes | "
-        f"{rates['again-None']:.0f} | {rates['again-None'] / rates[None]:.2f} |"),
-        (f"| alternative in the same run: products layer alone (open_product + footprint, "
-        f"1 thread) | {layer:.0f} | {layer / rates[None]:.2f} |"),
+        row("register (default: in the calling process), footprint of valid data", ref),
+        row("register with 2 worker processes, footprint of valid data", rates[2]),
+        row("register, metadata only (`footprint=\"summary\"`: summary.txt corners), in the "
+            "calling process", rates["summary-1"]),
+        row("register, metadata only, 2 worker processes", rates["summary-2"]),
+        row("re-register (all skipped after open + checksum)", rates["again-1"]),
+        row("alternative in the same run: products layer alone (open_product + footprint)",
+            layer),
         "",
-        "Target: >= 200 products/s.",
+        ("Target: >= 200 products/s. The catalog's own share (checksum, row, transaction) is the "
+        "difference between the first and the last row."),
     ]
-    return "\n".join(md), {"register": rates[None]}
+    return "\n".join(md), {"register": ref}
 
 
 def bench_cog(side: int, repeats: int) -> tuple[str, dict[str, float]]:

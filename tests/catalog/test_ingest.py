@@ -208,3 +208,16 @@ def test_in_place_replace_of_a_copied_item_removes_its_folder(tmp_path, make_pro
     assert cat.get(item_id).assets["HH"].href == str(_img(prod))
     assert_consistent(home)
     assert not (home / "items" / item_id).exists()
+
+
+def test_metadata_only_footprint_from_summary_corners(tmp_path, make_product):
+    prod = make_product()
+    a = open_catalog(tmp_path / "a")
+    b = open_catalog(tmp_path / "b")
+    ia = a.get(a.ingest(prod, in_place=True).ingested[0])
+    ib = b.get(b.ingest(prod, in_place=True, footprint="summary").ingested[0])
+    assert ia.properties["palsar2:footprint_source"] == "valid data"
+    assert ib.properties["palsar2:footprint_source"] == "summary.txt image corners"
+    # the corners are given to 3 decimals: the two outlines agree to about 1e-3 degrees
+    assert ia.geometry.symmetric_difference(ib.geometry).area < 0.05 * ia.geometry.area
+    assert ia.geometry.hausdorff_distance(ib.geometry) < 2e-3

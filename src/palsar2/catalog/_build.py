@@ -89,14 +89,15 @@ def _set_beam(props: dict[str, Any], product: Any, definition: CollectionDefinit
 
 def build_item(product: Any, *, collection: str, definition: CollectionDefinition,
                geometry: BaseGeometry, assets: Mapping[str, Asset], checksum: str,
-               in_place: bool) -> Item:
+               in_place: bool, footprint_source: str = "valid data") -> Item:
     """The catalog item of a product, its footprint and the assets where its files now live."""
     return Item(
         id=product.id, collection=collection,
         start_time=product.start_time, end_time=product.end_time,
         datetime=product.center_time, geometry=geometry,
         bbox=tuple(float(v) for v in geometry.bounds),  # type: ignore[arg-type]
-        properties=item_properties(product, definition, checksum, in_place),
+        properties={**item_properties(product, definition, checksum, in_place),
+                    "palsar2:footprint_source": footprint_source},
         assets=dict(assets), geobox=product.geobox,
         calibration_db=float(product.calibration_db),
     )

@@ -12,7 +12,7 @@ import shapely
 
 from palsar2.catalog._files import clean_incoming
 from palsar2.catalog.collections import BUILTIN, CollectionDefinition
-from palsar2.catalog.ingest import IngestReport, delete_item, ingest
+from palsar2.catalog.ingest import Footprint, IngestReport, delete_item, ingest
 from palsar2.catalog.items import Item
 from palsar2.catalog.query import Collection
 from palsar2.catalog.store import Store
@@ -56,10 +56,12 @@ class Catalog:
     # -- writing -----------------------------------------------------------------------------
     def ingest(self, sources: str | os.PathLike | Iterable[str | os.PathLike], *,
                in_place: bool = False, replace: bool = False, progress: bool = False,
-               collection: str | None = None, **ee_metadata: Any) -> IngestReport:
+               collection: str | None = None, workers: int | None = None,
+               footprint: Footprint = "data", **ee_metadata: Any) -> IngestReport:
         """Add products (dirs, zips, order folders, EE exports); see :mod:`.ingest`."""
         return ingest(self, sources, in_place=in_place, replace=replace, progress=progress,
-                      collection=collection, **ee_metadata)
+                      collection=collection, workers=workers, footprint=footprint,
+                      **ee_metadata)
 
     def delete(self, item_id: str) -> None:
         """Remove an item (and its COG copy) from the catalog."""

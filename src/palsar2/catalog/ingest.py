@@ -21,14 +21,20 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from xml.sax.saxutils import escape
 
 from palsar2.catalog._build import COG_TYPE, TIFF_TYPE, build_item, item_row
 from palsar2.catalog._files import ItemMove, checksum, copy_href, crashpoint
 from palsar2.catalog.collections import BUILTIN, assign_collection
 from palsar2.catalog.items import Asset
-from palsar2.errors import CatalogError, ConflictError, Palsar2Error, ProductError
+from palsar2.errors import (
+    CatalogError,
+    ConflictError,
+    Palsar2Error,
+    ParameterError,
+    ProductError,
+)
 
 if TYPE_CHECKING:
     from palsar2.catalog.catalog import Catalog
@@ -42,6 +48,7 @@ COG_OPTIONS: dict[str, str] = {
 
 
 SAME = "already in the catalog (same image bytes)"
+Footprint = Literal["data", "summary"]
 
 
 @dataclass
@@ -120,12 +127,15 @@ def _sources(source: str) -> list[str]:
 def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.PathLike], *,
            in_place: bool = False, replace: bool = False, progress: bool = False,
            collection: str | None = None, workers: int | None = None,
-           **ee_metadata: Any) -> IngestReport:
+           footprint: Footprint = "data", **ee_metadata: Any) -> IngestReport:
     """Ingest products; failures are reported, not raised, so that the rest of a batch goes in.
 
-    Reading, checksums, footprints and COG conversion of large batches run in ``workers``
-    processes (default: one per core from 16 products on); the calling process owns every
-    temporary folder and commits one product at a time, in input order.
+    ``footprint="summary"`` takes the footprint from summary.txt's image corners instead of the
+    valid pixels (metadata only: fast registration of large archives; EE exports still read data).
+
+    Reading, checksums, footprints and COG conversion run in ``workers`` processes (default: one
+    per core for copying batches of 4 or more, none for in-place registration); the calling
+    process owns every temporary folder and commits one product at a time, in input order.
     """
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
@@ -138,7 +148,10 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
             report.failed.append((source, str(exc)))
             report.errors.append(exc)
     cpus = os.cpu_count() or 1
-    n_workers = workers if workers is not None else (cpus if len(todo) >= 16 else 1)
+    # Worker processes pay off for COG conversion; in-place registration is cheaper than the
+    # inter-process traffic, so it stays in this process unless asked otherwise.
+    n_workers = workers if workers is not None else (cpus if not in_place and len(todo) >= 4
+                                                     else 1)
     n_workers = max(1, min(n_workers, len(todo) or 1))
     threads = max(1, cpus // n_workers)
     bar = None
@@ -146,7 +159,8 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), unit="product", file=sys.stderr, desc="ingest")
-    job = partial(_work, str(catalog.path), ee_metadata, in_place, replace, collection, threads)
+    job = partial(_work, str(catalog.path), ee_metadata, in_place, replace, collection, threads,
+                  footprint)
     pool = _pool(n_workers) if n_workers > 1 else None
     pending: deque[tuple[str, ItemMove | None, Any]] = deque()
     queue = iter(todo)
@@ -201,8 +215,8 @@ _WORKER: dict[str, Catalog] = {}
 
 
 def _work(db: str, ee_metadata: Mapping[str, Any], in_place: bool, replace: bool,
-          collection: str | None, threads: int, src: str, new_dir: Path | None,
-          revision: str | None, catalog: Catalog | None = None) -> _Prepared:
+          collection: str | None, threads: int, footprint: Footprint, src: str,
+          new_dir: Path | None, revision: str | None, catalog: Catalog | None = None) -> _Prepared:
     """Open, checksum, footprint and convert one product (in a worker process or in the caller)."""
     from palsar2 import products
     from palsar2.catalog.catalog import Catalog
@@ -212,7 +226,7 @@ def _work(db: str, ee_metadata: Mapping[str, Any], in_place: bool, replace: bool
         cat = _WORKER[db] = Catalog(db, recover=False)
     product = products.open_product(src, **ee_metadata)
     return _prepare(cat, product, in_place=in_place, replace=replace, collection=collection,
-                    threads=threads, new_dir=new_dir, revision=revision)
+                    threads=threads, new_dir=new_dir, revision=revision, footprint=footprint)
 
 
 def _inside(source: str, home: Path) -> bool:
@@ -241,14 +255,14 @@ class _Prepared:
 
 def ingest_product(catalog: Catalog, product: Any, *, in_place: bool = False,
                    replace: bool = False, collection: str | None = None,
-                   report: IngestReport | None = None) -> str:
+                   footprint: Footprint = "data", report: IngestReport | None = None) -> str:
     """Ingest one opened product; returns its item ID (raises on failure)."""
     report = report if report is not None else IngestReport()
     move = None if in_place else ItemMove(catalog.items_dir, None, None, has_new=True)
     try:
         prep = _prepare(catalog, product, in_place=in_place, replace=replace,
                         collection=collection, new_dir=move.new if move else None,
-                        revision=move.token if move else None)
+                        revision=move.token if move else None, footprint=footprint)
     except BaseException:
         if move is not None:
             move.abort(catalog.store)
@@ -260,9 +274,9 @@ def ingest_product(catalog: Catalog, product: Any, *, in_place: bool = False,
 
 def _prepare(catalog: Catalog, product: Any, *, in_place: bool, replace: bool,
              collection: str | None, threads: int | str = "ALL_CPUS",
-             new_dir: Path | None = None, revision: str | None = None) -> _Prepared:
+             new_dir: Path | None = None, revision: str | None = None,
+             footprint: Footprint = "data") -> _Prepared:
     """Everything but the commit: checksum, footprint, COGs into ``new_dir``, the row."""
-    from palsar2.products import footprint
 
     store = catalog.store
     item_id = product.id
@@ -274,7 +288,7 @@ def _prepare(catalog: Catalog, product: Any, *, in_place: bool, replace: bool,
         raise _conflict(item_id)
     cid = collection or assign_collection(product.start_time.date(), product.frame)
     definition = catalog.definition(cid)
-    geometry = footprint(product)
+    geometry, source = _footprint(product, footprint)
     if new_dir is None:
         assets = _source_assets(product)
         revision = revision or uuid.uuid4().hex
@@ -282,10 +296,29 @@ def _prepare(catalog: Catalog, product: Any, *, in_place: bool, replace: bool,
         assets = _copy_assets(product, new_dir, catalog.items_dir / item_id, item_id, threads)
         crashpoint("after_cog")
     item = build_item(product, collection=cid, definition=definition, geometry=geometry,
-                      assets=assets, checksum=digest, in_place=in_place)
+                      assets=assets, checksum=digest, in_place=in_place,
+                      footprint_source=source)
     row = item_row(item, revision=revision, in_place=in_place, now=time.time())
     return _Prepared(item_id, digest, row=row, collection=cid, definition=definition,
                      replace=replace)
+
+
+def _footprint(product: Any, how: Footprint) -> tuple[Any, str]:
+    """The footprint and where it came from: valid pixels, or summary.txt's image corners."""
+    if how == "summary" and product.summary is not None:
+        import shapely
+        from shapely.geometry import Polygon
+        from shapely.geometry.polygon import orient
+
+        poly = Polygon(product.summary.image_corners.ring())
+        if not poly.is_valid:
+            poly = shapely.make_valid(poly)
+        return orient(poly, 1.0), "summary.txt image corners"
+    if how not in ("data", "summary"):
+        raise ParameterError(f"footprint: {how!r} is not 'data' or 'summary'")
+    from palsar2.products import footprint
+
+    return footprint(product), "valid data"
 
 
 def _commit(catalog: Catalog, prep: _Prepared, report: IngestReport) -> None:

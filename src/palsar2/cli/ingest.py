@@ -17,6 +17,10 @@ from palsar2.cli.options import get_settings, home_option, progress_option
 @click.option("--collection", default=None,
               help="Put the items in this collection (default: StripMap_202401 when the date and "
               "frame are in its table, else PALSAR2).")
+@click.option("--footprint", type=click.Choice(["data", "summary"]), default="data",
+              show_default=True,
+              help="Footprint from the valid pixels, or from summary.txt's image corners "
+              "(metadata only: faster for large archives).")
 @click.option("--date", default=None, help="Earth Engine exports: observation date (YYYY-MM-DD).")
 @click.option("--frame", type=int, default=None, help="Earth Engine exports: frame number.")
 @click.option("--pass", "pass_direction", type=click.Choice(["ascending", "descending"]),
@@ -26,7 +30,7 @@ from palsar2.cli.options import get_settings, home_option, progress_option
 @click.option("--orbit", type=int, default=None, help="Earth Engine exports: absolute orbit.")
 @progress_option
 def command(home: str | None, paths: tuple[str, ...], in_place: bool, replace: bool,
-            collection: str | None, date: str | None, frame: int | None,
+            collection: str | None, footprint: str, date: str | None, frame: int | None,
             pass_direction: str | None, look_side: str | None, orbit: int | None,
             progress: bool) -> None:
     """Ingest product directories, zips, order folders or Earth Engine exports (PATH...).
@@ -41,7 +45,7 @@ def command(home: str | None, paths: tuple[str, ...], in_place: bool, replace: b
                             ("orbit", orbit)) if v is not None}
     cat = open_catalog(get_settings(home).home)
     report = cat.ingest(list(paths), in_place=in_place, replace=replace, progress=progress,
-                        collection=collection, **ee)
+                        collection=collection, footprint=footprint, **ee)
     for source, reason in report.failed:
         line = reason if source in reason else f"{source}: {reason}"
         click.echo(f"palsar2: error: {line}", err=True)
