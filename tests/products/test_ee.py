@@ -24,6 +24,7 @@ def test_name_with_scene_id_epsg4326(make_ee_export):
     assert p.geobox.crs.epsg == 4326 and p.pixel_spacing is None
     assert p.bands[0].polarisation == "HH" and p.calibration_db == -83.0
     assert p.extra["metadata_origin"]["scene_id"] == "file name"
+    assert p.extra["metadata_origin"]["pass_direction"].startswith("frame number")
 
 
 def test_name_with_system_index_and_product_id_utm(make_ee_export):

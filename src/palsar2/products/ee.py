@@ -258,6 +258,7 @@ def open_ee_export(href: str, *, source: str | None = None, **options: Any) -> P
                 else product_id.pass_direction if product_id else None)
     if pass_dir is None and frame is not None and 0 <= frame < 7200:
         pass_dir = pass_from_frame(frame)
+        origin["pass_direction"] = "frame number (1800..5399 descending)"
     look = (_look(meta["look_side"], where) if "look_side" in meta
             else product_id.look_side if product_id else None)
 
