@@ -72,8 +72,10 @@ def test_false_changes_and_dates():
     import datetime as dt
 
     assert ev.paddies_flooded(dt.date(2023, 6, 6)) and not ev.paddies_flooded(dt.date(2024, 1, 2))
-    assert ev.false_changes(0, dt.date(2023, 6, 6)) == []
-    farms = ev.false_changes(0, dt.date(2024, 1, 2))
+    assert ev.false_changes(0, dt.date(2022, 9, 26)) == []
+    old = ev.false_changes(0, dt.date(2023, 6, 6))        # the 2023-05-05 Suzu slides only
+    assert len(old) >= 30 and {f.cover for f in old} == {ev.LANDSLIDE}
+    farms = [f for f in ev.false_changes(0, dt.date(2024, 1, 2)) if f.cover == ev.SOLAR]
     assert 2 <= len(farms) <= 8 and all(1e4 < f.geometry.area < 2e5 for f in farms)
 
 

@@ -37,7 +37,7 @@ from palsar2.simulate.scenes import (
     off_nadir_to_ground_range,
 )
 
-SIM_VERSION = "2"
+SIM_VERSION = "3"
 MANIFEST = "simulation.json"
 PIXELS_PER_BLOCK = 4_000_000
 
@@ -129,11 +129,12 @@ class SceneRenderer:
             m = rasterio.features.rasterize(districts, out_shape=out_shape, transform=gb.affine,
                                             dtype="uint8").astype(bool)
             cover[m & land] = radar.URBAN
-        for f in self.false:
-            if f.geometry.intersects(bbox):
-                m = rasterio.features.rasterize([(f.geometry, 1)], out_shape=out_shape,
-                                                transform=gb.affine, dtype="uint8").astype(bool)
-                cover[m & land] = f.cover
+        false = [(f.geometry, f.cover) for f in self.false if f.geometry.intersects(bbox)]
+        if false:
+            fc = rasterio.features.rasterize(false, out_shape=out_shape, transform=gb.affine,
+                                             dtype="uint8", fill=255)
+            m = (fc != 255) & land
+            cover[m] = fc[m]
         truth = np.zeros(out_shape, np.uint8)
         shapes = self._shapes(bbox, lambda e: e.cover)
         if shapes:

@@ -13,8 +13,9 @@ same event. Sizes follow the published figures of SCIENCE.md section 1:
 - the Wajima Asaichi fire: 49,000 m2 of the town around 37.392 N 136.902 E;
 - collapsed blocks: city blocks of 60-160 m in Wajima, Suzu and Anamizu.
 
-False change: paddies flooded in the 2023-06-06 (early summer) scenes, and solar farms built after
-2023-06-06 that appear in later scenes.
+False change: paddies flooded in the 2023-06-06 (early summer) scenes, solar farms built after
+2023-06-06 that appear in later scenes, and slides of the M6.5 Suzu earthquake of 2023-05-05 that
+are in every scene after it (so the 2022-09-26 pairs show older change near Suzu).
 """
 
 from __future__ import annotations
@@ -112,11 +113,12 @@ def _ellipse(x: float, y: float, area: float, elong: float, angle: float,
     return shapely.affinity.scale(poly, *(np.sqrt(area / poly.area),) * 2) if poly.area > 0 else poly
 
 
-def landslides(seed: int) -> list[Event]:
+def landslides(seed: int, box: tuple[float, float, float, float] = LANDSLIDE_BOX,
+               n: int = N_LANDSLIDES, stream: int = 0x51DE) -> list[Event]:
     """Hundreds of slides on steep slopes of the northern hills, lognormal sizes."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x51DE]))
-    x0, y0 = to_utm(LANDSLIDE_BOX[0], LANDSLIDE_BOX[1])
-    x1, y1 = to_utm(LANDSLIDE_BOX[2], LANDSLIDE_BOX[3])
+    rng = np.random.default_rng(np.random.SeedSequence([seed, stream]))
+    x0, y0 = to_utm(box[0], box[1])
+    x1, y1 = to_utm(box[2], box[3])
     res = 40.0
     gb = GeoBox((int((y1 - y0) / res), int((x1 - x0) / res)), Affine(res, 0, x0, 0, -res, y1),
                 "EPSG:32653")
@@ -126,7 +128,7 @@ def landslides(seed: int) -> list[Event]:
     cand = np.flatnonzero(slope.ravel() > 25.0)
     if len(cand) == 0:
         return []
-    picks = rng.choice(cand, size=min(N_LANDSLIDES, len(cand)), replace=False)
+    picks = rng.choice(cand, size=min(n, len(cand)), replace=False)
     areas = np.clip(np.exp(np.log(1750.0) + 1.6 * rng.standard_normal(len(picks))), 100.0, 5.3e5)
     events = []
     land = land_utm()
@@ -238,9 +240,23 @@ def earthquake_events(seed: int) -> tuple[Event, ...]:
     return tuple(events)
 
 
+SUZU_2023 = dt.date(2023, 5, 5)
+SUZU_2023_BOX = (137.12, 37.40, 137.33, 37.53)
+
+
+@lru_cache(maxsize=2)
+def suzu_2023_slides(seed: int) -> tuple[FalseChange, ...]:
+    """Slides of the M6.5 Suzu earthquake of 2023-05-05: already there in every scene after it."""
+    return tuple(FalseChange(LANDSLIDE, e.geometry, SUZU_2023)
+                 for e in landslides(seed, SUZU_2023_BOX, 60, 0x2023))
+
+
 def false_changes(seed: int, date: dt.date) -> list[FalseChange]:
-    """The non-earthquake changes present on a date (solar farms that exist by then)."""
-    return [f for f in solar_farms(seed) if date >= f.since]
+    """The non-2024 changes present on a date: solar farms built by then, the 2023 Suzu slides.
+
+    The 2022-09-26 scenes predate both, so their pairs show some "change" that is older.
+    """
+    return [f for f in (*solar_farms(seed), *suzu_2023_slides(seed)) if date >= f.since]
 
 
 def paddies_flooded(date: dt.date) -> bool:
