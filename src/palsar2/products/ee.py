@@ -123,12 +123,9 @@ def parse_ee_name(name: str) -> dict[str, Any]:
 
 
 def _sidecar(href: str) -> tuple[str | None, dict[str, Any]]:
-    if href.startswith("/vsi"):
-        base, stem_dir = href, posixpath
-    else:
-        base, stem_dir = href, os.path  # type: ignore[assignment]
-    root, _ext = stem_dir.splitext(base)
-    for cand in (base + ".json", root + ".json"):
+    """(path, JSON object) of ``<file>.json`` or ``<stem>.json`` beside an export, if any."""
+    root = posixpath.splitext(href)[0]
+    for cand in (href + ".json", root + ".json"):
         if exists(cand):
             try:
                 doc = json.loads(read_bytes(cand).decode("utf-8"))
