@@ -144,7 +144,8 @@ def test_serve_command(monkeypatch, tmp_path):
     assert r.exit_code != 0 and "port" in r.output.lower()
 
 
-@pytest.mark.parametrize("path", ["/map/", "/map/dataset", "/static/map.js", "/static/map.css"])
+@pytest.mark.parametrize("path", ["/map/", "/map/dataset", "/docs", "/static/map.js",
+                                  "/static/map.css", "/static/docs.js"])
 def test_web_map_files_are_local(client, path):
     r = client.get(path)
     assert r.status_code == 200

@@ -154,3 +154,11 @@ def test_dataset_page(page, live_server):
     assert "b1" in page.inner_text("#bands")
     page.screenshot(path=str(ARTIFACTS / "dataset.png"), full_page=True)
     assert page.errors == []
+
+
+def test_api_docs_page_offline(page, live_server):
+    page.goto(f"{live_server.url}/docs")
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    text = page.inner_text("#ops")
+    assert "/tiles/items/{item_id}/{z}/{x}/{y}.{fmt}" in text and "palette" in text
+    assert page.errors == []

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -170,7 +170,8 @@ def create_app(catalog: Any, *, results_dir: str | Path | None = None,
         version=__version__,
         description="Tiles, a STAC API, point and area queries and a web map for ALOS-2 PALSAR-2 "
         "StripMap products (JAXA/ALOS/PALSAR-2/Level2_1/StripMap_202401), served offline.",
-        docs_url="/docs",
+        docs_url=None,  # Swagger UI would load from the internet; /docs is our offline page
+        redoc_url=None,
         openapi_url="/api",
     )
     app.state.palsar2 = ServerState(catalog=catalog,
@@ -187,6 +188,10 @@ def create_app(catalog: Any, *, results_dir: str | Path | None = None,
     app.include_router(basemap.router)
     app.include_router(webmap.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def _docs() -> FileResponse:
+        return FileResponse(STATIC_DIR / "docs.html", headers={"Cache-Control": "no-cache"})
 
     @app.get("/map", include_in_schema=False)
     def _map_redirect() -> RedirectResponse:
