@@ -242,3 +242,25 @@ def test_explicit_corners_and_times(tmp_path):
     assert s.image_corners == corners
     assert s["Img_SceneCenterDateTime"] == "20240101 03:00:07.250"
     assert s["Odi_SiteDateTime"] == "PROCESS:JAPAN-JAXA-ALOS2-EICS  20240102 112233"
+
+
+@pytest.mark.parametrize("centre,epsg,product_id", [
+    ((57.691, -20.573), 32740, "UBSL1.5GUD"),   # the real sample's scene, southern hemisphere
+    ((-70.6, -33.4), 32719, "FBDR2.1GUA"),      # western and southern
+    ((137.2228, 37.1204), 32653, "HBSR2.1GUD"),
+])
+def test_round_trip_other_zones_without_warnings(tmp_path, centre, epsg, product_id):
+    import warnings
+
+    from palsar2.products import footprint
+
+    s = write_sample_product(tmp_path, shape=(80, 70), pixel_spacing=30.0, centre=centre,
+                             epsg=epsg, product_id=product_id,
+                             polarisations=("HH", "HV") if product_id[2] == "D" else ("HH",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = open_product(s.path)
+        fp = footprint(p)
+    assert p.geobox.crs.epsg == epsg and p.geobox == s.spec.geobox
+    assert p.summary.utm_epsg == epsg
+    assert abs(fp.centroid.x - centre[0]) < 0.01 and abs(fp.centroid.y - centre[1]) < 0.01
