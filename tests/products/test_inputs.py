@@ -271,3 +271,17 @@ def test_relative_path_gives_absolute_hrefs(tmp_path, make_product, monkeypatch)
 def test_other_gdal_paths(tmp_path):
     with pytest.raises(ProductError, match="only GeoTIFFs"):
         open_product("/vsicurl/https://example.invalid/product/")
+
+
+@pytest.mark.parametrize("old,new,match", [
+    ('Pdi_NoOfPixels_0="200"', 'Pdi_NoOfPixels_0="201"', "pixels but summary.txt says"),
+    ('Pds_UTM_ZoneNo="53"', 'Pds_UTM_ZoneNo="54"', "UTM zone 54"),
+])
+def test_summary_grid_disagreements_warn(tmp_path, make_product, old, new, match):
+    d = make_product(tmp_path)
+    s = (d / "summary.txt").read_text()
+    assert old in s
+    (d / "summary.txt").write_text(s.replace(old, new))
+    with pytest.warns(UserWarning, match=match) as rec:
+        open_product(d)
+    assert any(str(d) in str(w.message) for w in rec)
