@@ -154,14 +154,14 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
                                                      else 1)
     n_workers = max(1, min(n_workers, len(todo) or 1))
     threads = max(1, cpus // n_workers)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(todo), unit="product", file=sys.stderr, desc="ingest")
     job = partial(_work, str(catalog.path), ee_metadata, in_place, replace, collection, threads,
                   footprint)
     pool = _pool(n_workers) if n_workers > 1 else None
+    bar = None
+    if progress:  # after the pool: tqdm's monitor thread would rule out forking
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="product", file=sys.stderr, desc="ingest")
     pending: deque[tuple[str, ItemMove | None, Any]] = deque()
     queue = iter(todo)
     try:
@@ -208,7 +208,9 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
 def _pool(n: int) -> ProcessPoolExecutor:
     """Worker processes: forked when this process runs no other thread (fast), else spawned."""
     method = "fork" if threading.active_count() == 1 and sys.platform == "linux" else "spawn"
-    return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context(method))
+    pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context(method))
+    pool.submit(int).result()  # start the workers now, while this process has no other thread
+    return pool
 
 
 _WORKER: dict[str, Catalog] = {}
