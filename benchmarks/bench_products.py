@@ -97,6 +97,7 @@ def _rasterio_strips(path: Path, spec, source) -> None:
 
 
 def run(quick: bool = False) -> str:
+    load = os.getloadavg()[0]
     shape = QUICK if quick else FULL
     spec = sample_spec(shape=shape, pixel_spacing=2.5)
     quad = swath_quad(shape, -12.0, 0.86)
@@ -134,7 +135,8 @@ def run(quick: bool = False) -> str:
         shutil.rmtree(tmp, ignore_errors=True)
     mb = 2**20
     rows = [
-        f"Frame {shape[1]} x {shape[0]} px (uint16, {size_mb:.0f} MB), blocks of {BLOCK_ROWS} rows.",
+        f"Frame {shape[1]} x {shape[0]} px (uint16, {size_mb:.0f} MB), blocks of {BLOCK_ROWS} rows. "
+        f"Load average at the start: {load:.1f} on {os.cpu_count()} cores (shared machine).",
         "",
         "| step | palsar2 | alternative (same run) | ratio |",
         "|---|---|---|---|",
