@@ -135,8 +135,8 @@ def run(quick: bool = False) -> str:
         shutil.rmtree(tmp, ignore_errors=True)
     mb = 2**20
     rows = [
-        f"Frame {shape[1]} x {shape[0]} px (uint16, {size_mb:.0f} MB), blocks of {BLOCK_ROWS} rows. "
-        f"Load average at the start: {load:.1f} on {os.cpu_count()} cores (shared machine).",
+        (f"Frame {shape[1]} x {shape[0]} px (uint16, {size_mb:.0f} MB), blocks of {BLOCK_ROWS} rows. "
+        f"Load average at the start: {load:.1f} on {os.cpu_count()} cores (shared machine)."),
         "",
         "| step | palsar2 | alternative (same run) | ratio |",
         "|---|---|---|---|",
