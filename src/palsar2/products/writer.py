@@ -189,7 +189,9 @@ class _Extent:
         corners = np.array([hull_pts[np.argmin(np.hypot(*(hull_pts - c).T))] for c in rect[:4]])
         centre = corners.mean(axis=0)
         ang = np.arctan2(corners[:, 1] - centre[1], corners[:, 0] - centre[0])
-        corners = corners[np.argsort(ang)]  # clockwise on screen (y down): ..., i.e. cyclic order
+        # sorted by angle with y down: clockwise on screen, the cyclic order LT, RT, RB, LB; then
+        # rotated so that each corner is matched with the grid corner it lies nearest to
+        corners = corners[np.argsort(ang)]
         grid = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=float)
         best = min(range(4), key=lambda k: np.hypot(*(np.roll(corners, -k, 0) - grid).T).sum())
         return np.roll(corners, -best, 0)
