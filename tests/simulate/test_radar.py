@@ -77,3 +77,13 @@ def test_dn_zero_outside_and_at_least_one_inside():
     dn = radar.power_to_dn(p, np.array([[True, True, False]]))
     assert dn.tolist() == [[1, 1, 0]]
     assert radar.power_to_dn(np.array([[10 ** (-8.3) * 100.0**2]]), np.array([[True]]))[0, 0] == 100
+
+
+def test_terrain_cast_shadow_behind_a_ridge():
+    dem = np.zeros((20, 200))
+    dem[:, 50] = 100.0                      # a 100 m wall, 10 m pixels, radar to the west
+    inc = np.full(dem.shape, 45.0)          # shadow length = 100 m * tan(45) = 100 m = 10 px
+    sh = radar.cast_shadow(dem, 10.0, (-1.0, 0.0), inc)
+    assert sh[10, 51:60].all() and not sh[10, 61:].any() and not sh[10, :50].any()
+    sh_r = radar.cast_shadow(dem, 10.0, (1.0, 0.0), inc)  # radar to the east: shadow on the west
+    assert sh_r[10, 41:50].all() and not sh_r[10, 51:].any()

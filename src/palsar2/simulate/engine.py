@@ -37,9 +37,10 @@ from palsar2.simulate.scenes import (
     off_nadir_to_ground_range,
 )
 
-SIM_VERSION = "3"
+SIM_VERSION = "4"
 MANIFEST = "simulation.json"
 PIXELS_PER_BLOCK = 4_000_000
+SHADOW_SPACING_M = 20.0
 
 
 def scene_axes(scene: SceneDef) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +105,29 @@ class SceneRenderer:
         self.flooded = ev.paddies_flooded(date)
         self.events = tuple(e for e in self.events if e.geometry.intersects(swath))
         self._tree = STRtree([e.geometry for e in self.events]) if self.events else None
+        self._shadow_grid, self._shadow = self._terrain_shadow()
+
+    def _terrain_shadow(self) -> tuple[GeoBox, np.ndarray]:
+        """Terrain-cast shadow over the scene on a grid of at least 20 m (hills are smooth)."""
+        cs = max(self.spacing, SHADOW_SPACING_M)
+        gb = scene_geobox(self.scene, cs)
+        dem = render_dem(gb, self.seed)
+        a = gb.affine
+        xs = a.c + (np.arange(gb.shape[1]) + 0.5) * a.a
+        ys = a.f + (np.arange(gb.shape[0]) + 0.5) * a.e
+        v = (xs - self.center[0])[None, :] * self.far[0] + (ys - self.center[1])[:, None] * self.far[1]
+        inc = np.interp(self.g_center + v, *self._g_table)
+        toward = (-float(self.far[0]), -float(self.far[1]))
+        return gb, radar.cast_shadow(dem, cs, toward, inc)
+
+    def _shadow_rows(self, r0: int, r1: int) -> np.ndarray:
+        gb, sh = self._shadow_grid, self._shadow
+        a, fa = gb.affine, self.geobox.affine
+        xs = fa.c + (np.arange(self.geobox.shape[1]) + 0.5) * fa.a
+        ys = fa.f + (np.arange(r0, r1) + 0.5) * fa.e
+        cc = np.clip(((xs - a.c) / a.a).astype(np.int64), 0, sh.shape[1] - 1)
+        rr = np.clip(((ys - a.f) / a.e).astype(np.int64), 0, sh.shape[0] - 1)
+        return sh[rr][:, cc]
 
     def _shapes(self, bbox: Polygon, value) -> list:
         if self._tree is None:
@@ -161,6 +185,7 @@ class SceneRenderer:
         inside = (np.abs(u) <= SCENE_LENGTH_M / 2) & (np.abs(v) <= SWATH_WIDTH_M / 2)
         inc = np.interp(self.g_center + v, *self._g_table).astype(np.float32)
         local, gain = radar.terrain_geometry(gx, gy, inc, (float(self.far[0]), float(self.far[1])))
+        gain[self._shadow_rows(r0, r1)] = 0.0  # terrain-cast shadow: only noise comes back
         sigma = 10.0 ** (radar.sigma0_db(cover, local) / 10.0) * gain
         sigma *= radar.texture(self.key, r0, cover)
         power = (sigma + radar.noise_power()) * radar.speckle(self.key, r0, r1 - r0, cover.shape[1])

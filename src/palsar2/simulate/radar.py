@@ -231,3 +231,43 @@ def power_to_dn(power: np.ndarray, inside: np.ndarray,
 def noise_power() -> float:
     """Noise-equivalent sigma0 in linear power."""
     return 10.0 ** (NOISE_FLOOR_DB / 10.0)
+
+
+@numba.njit(cache=True)
+def _cast_shadow(dem: np.ndarray, spacing: float, drow: float, dcol: float,
+                 cot_inc: np.ndarray) -> np.ndarray:
+    ny, nx = dem.shape
+    hmax = dem.max()
+    out = np.zeros((ny, nx), np.bool_)
+    for i in range(ny):
+        for j in range(nx):
+            h0 = dem[i, j]
+            t = cot_inc[i, j] * spacing
+            k = 1
+            while True:
+                rise = h0 + k * t
+                if rise > hmax:
+                    break
+                r = int(np.floor(i + k * drow + 0.5))
+                c = int(np.floor(j + k * dcol + 0.5))
+                if r < 0 or r >= ny or c < 0 or c >= nx:
+                    break
+                if dem[r, c] > rise:
+                    out[i, j] = True
+                    break
+                k += 1
+    return out
+
+
+def cast_shadow(dem: np.ndarray, spacing: float, toward_radar: tuple[float, float],
+                incidence_deg: np.ndarray) -> np.ndarray:
+    """Pixels whose line of sight to the radar is blocked by terrain nearer in range.
+
+    ``toward_radar``: horizontal unit vector (east, north) from the ground toward the satellite.
+    The ray rises at the elevation angle 90 - incidence; it is marched one pixel at a time on the
+    DEM's grid (rows run south) until it clears the highest point of the DEM.
+    """
+    ex, ny_ = toward_radar
+    cot = (1.0 / np.tan(np.radians(np.asarray(incidence_deg, np.float64)))).astype(np.float64)
+    cot = np.broadcast_to(cot, dem.shape).copy()
+    return _cast_shadow(dem.astype(np.float64), float(spacing), float(-ny_), float(ex), cot)
