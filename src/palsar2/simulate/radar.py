@@ -27,7 +27,8 @@ Geometry: L2.1 is orthorectified but not terrain-flattened, so the sigma0 a pixe
 sigma0 (at the local incidence angle, from the DEM normal and the line of sight) times the area
 factor ``sin(theta) / sin(theta - alpha_r)`` (alpha_r the terrain slope toward the radar in the range
 plane): foreshortened slopes are bright, layover (theta - alpha_r <= 0) is capped bright, and
-shadow (local incidence >= 90 deg) holds only noise.
+shadow holds only noise: per pixel where the local incidence reaches 90 deg, and terrain-cast where
+nearer terrain blocks the line of sight (:func:`cast_shadow`, a ray march along range).
 
 Speckle: complex circular Gaussian from a counter-based hash of (seed, scene, row, column), so any
 block of any scene is reproducible on its own; correlated with a 3x3 kernel in the complex domain
