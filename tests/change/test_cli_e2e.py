@@ -56,7 +56,7 @@ def test_change_cli_end_to_end_and_evaluate(sim_catalog, capsys):
     assert code == 0, err
     ev = json.loads(out)["mmu"]["500"]
     # at 100 m pixels only the large effects are resolvable: the uplifted coast and the flooded lowland
-    assert ev["new_land"]["f1"] > 0.4, ev["new_land"]
+    assert ev["new_land"]["f1"] > 0.3 and ev["new_land"]["precision"] > 0.5, ev["new_land"]
     assert ev["inundation"]["recall"] > 0.4, ev["inundation"]
     st = json.loads((pair_dir / "stats.json").read_text())
     assert st["new_land"]["shoreline"]["advancing"] > 0

@@ -135,7 +135,8 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     if p["themes"]:
         # landslide candidates: change on steep slopes outside layover/shadow, not urban, not water
         sl_change = (dec | inc) if p["landslide_sign"] == "both" else (dec if p["landslide_sign"] == "decrease" else inc)
-        slide = sl_change & slide_ok & has_dem & ~urban_b & ~water_b & ~water_a & ~sea_b
+        # (no water test: a slide on a slope facing away from the radar is as dark as water)
+        slide = sl_change & slide_ok & has_dem & ~urban_b & ~sea_b
         cls[slide] = C.LANDSLIDE
         # burnt / collapsed: strong decrease where the before image was bright urban
         urban_loss = dec & urban_b & ~water_a

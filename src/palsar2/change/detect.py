@@ -23,6 +23,7 @@ import math
 import shutil
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -66,8 +67,8 @@ class DetectOptions:
     estimate_shift: bool = True
     correct_shift: bool = False          # [--correct-shift]
     hysteresis: bool = True
-    grow_fraction: float = 0.6           # growth threshold = mode + grow_fraction * (threshold - mode)
-    k_cfar: float = 3.5
+    grow_fraction: float = 0.55          # growth threshold = mode + grow_fraction * (threshold - mode)
+    k_cfar: float = 4.5                  # CFAR seeds: mode -/+ k robust sigmas (fallback, and auto's clamp)
     morph_size: int = 3                  # opening/closing square (skipped when pixels > 10 m)
     themes: bool = True
     coast_buffer_m: float | None = None  # new land: within this distance of the pre-event sea (None: 1.5 coarse px)
@@ -176,6 +177,8 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     import dask.array as da
 
     opts = (options or DetectOptions()).validate()
+    timing: dict[str, float] = {}
+    t0 = time.perf_counter()
     if hasattr(before, "assets") and hasattr(after, "assets"):
         from palsar2.change.pairs import check_pair
 
@@ -206,8 +209,10 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     sa = _store(shape, chunks, workdir if on_disk else None, "after")
     fb = _filtered(bd, opts).map_blocks(_to_db16, dtype=np.float16)
     fa = _filtered(ad, opts).map_blocks(_to_db16, dtype=np.float16)
+    timing["align_s"] = time.perf_counter() - t0
     with _progress(opts):
         da.store([fb, fa], [sb, sa], lock=False)
+    timing["filter_store_s"] = time.perf_counter() - t0 - timing["align_s"]
     b16, a16 = sb.to_dask(), sa.to_dask()
 
     # 2. statistics pass over the stores
@@ -223,7 +228,9 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     parts = [dask.delayed(blocks.chunk_stats)(db_[i, j], da_[i, j], int(r_off[i]), int(c_off[j]), cfg)
              for i in range(len(chunks[0])) for j in range(len(chunks[1]))]
     with _progress(opts):
+        t1 = time.perf_counter()
         st = dask.delayed(blocks.merge_stats)(parts, cfg).compute()
+        timing["statistics_s"] = time.perf_counter() - t1
     hist = Histogram(st["hist"], cfg["edges"])
     if hist.total == 0:
         sb.close(), sa.close()
@@ -235,8 +242,10 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
 
     # 4. thresholds
     method, fixed_values = parse_threshold(opts.threshold)
-    th = choose(hist, st["tiles"], cfg["tile_edges"], method, fixed_values, k_cfar=opts.k_cfar)
+    th = choose(hist, st["tiles"], cfg["tile_edges"], method, fixed_values, k_cfar=opts.k_cfar,
+                k_max=opts.k_cfar)
     params = _classifier_params(th, hist, coarse, opts, px)
+    timing["masks_thresholds_s"] = time.perf_counter() - t1 - timing["statistics_s"]
 
     # 5. lazy classes and log-ratio
     bits = da.map_blocks(blocks.upsample_bits, dtype=np.uint8, chunks=chunks,
@@ -249,7 +258,7 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     return ChangeResult(geobox=gbox, pair=name, before_id=b.id, after_id=a.id, options=opts,
                         thresholds=th, alignment=alignment, params=params, histogram=hist,
                         lr_histogram=Histogram(st["lr_hist"], cfg["lr_edges"]), coarse=coarse, look=look,
-                        log_ratio=lr, classes=classes, _stores=(sb, sa))
+                        log_ratio=lr, classes=classes, _stores=(sb, sa), timing=timing)
 
 
 def _store(shape, chunks, directory, name):

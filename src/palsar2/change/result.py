@@ -7,6 +7,7 @@ import json
 import math
 import os
 import shutil
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class ChangeResult:
     _stores: tuple = ()
     stats: dict[str, Any] = field(default_factory=dict)
     records: list[dict[str, Any]] | None = None
+    timing: dict[str, float] = field(default_factory=dict)
 
     @property
     def pixel_area_m2(self) -> float:
@@ -89,19 +91,27 @@ class ChangeResult:
         try:
             tags = {"pair": self.pair, "before": self.before_id, "after": self.after_id,
                     "method": self.options.method, "filter": f"{self.options.filter}:{self.options.size}"}
+            t0 = time.perf_counter()
             write_cog(self.log_ratio, self.geobox, tmp / "log_ratio.tif", units="dB",
                       tags={**tags, "quantity": "log-ratio 10*log10(after/before), speckle-filtered power"},
                       progress=progress)
+            self.timing["write_log_ratio_s"] = time.perf_counter() - t0
             table = {c.code: c.name for c in C.CLASSES}
             write_cog(self.classes, self.geobox, tmp / "classes.tif", nodata=0, overview_resampling="nearest",
                       tags={**tags, "classes": table}, progress=progress)
+            self.timing["write_classes_s"] = time.perf_counter() - t0 - self.timing["write_log_ratio_s"]
             self._write_preview(tmp / "preview.tif")
+            t1 = time.perf_counter()
             self._vectorise(tmp)
+            self.timing["vectorise_stats_s"] = time.perf_counter() - t1
+            self.stats["timing_s"] = {k: round(v, 2) for k, v in self.timing.items()}
             (tmp / "stats.json").write_text(json.dumps(self.stats, indent=2, default=_json_default))
             if report:
                 from palsar2.change.report import write_report
 
+                t2 = time.perf_counter()
                 write_report(tmp)
+                self.timing["report_s"] = time.perf_counter() - t2
             _move_into(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -60,33 +60,40 @@ def slope_aspect(dem: np.ndarray, spacing_m: float) -> tuple[np.ndarray, np.ndar
     return slope.astype(np.float32), aspect.astype(np.float32)
 
 
+def range_slope(slope_deg: np.ndarray, aspect_deg: np.ndarray, look: LookGeometry) -> np.ndarray:
+    """Terrain slope in the range plane (deg): positive when the facet tilts towards the sensor."""
+    to_sensor = math.radians((look.look_azimuth_deg + 180.0) % 360.0)
+    return np.degrees(np.arctan(np.tan(np.radians(slope_deg)) * np.cos(np.radians(aspect_deg) - to_sensor))
+                      ).astype(np.float32)
+
+
 def local_incidence(slope_deg: np.ndarray, aspect_deg: np.ndarray, look: LookGeometry) -> np.ndarray:
-    """Local incidence angle (deg) of each DEM facet; < 0 means layover, > 90 shadow."""
+    """Local incidence angle (deg) between the facet normal and the line of sight."""
     th = math.radians(look.incidence_deg)
     s = np.radians(slope_deg)
     to_sensor = math.radians((look.look_azimuth_deg + 180.0) % 360.0)
     cos_li = np.cos(s) * math.cos(th) + np.sin(s) * math.sin(th) * np.cos(np.radians(aspect_deg) - to_sensor)
-    li = np.degrees(np.arccos(np.clip(cos_li, -1, 1)))
-    # facets tilted towards the sensor by more than the incidence angle are in layover: signed angle
-    facing = np.cos(np.radians(aspect_deg) - to_sensor) > 0
-    return np.where(facing & (slope_deg > look.incidence_deg), -li, li).astype(np.float32)
+    return np.degrees(np.arccos(np.clip(cos_li, -1, 1))).astype(np.float32)
 
 
 def terrain_masks(dem: np.ndarray, spacing_m: float, look: LookGeometry | None, *,
                   min_slope_deg: float = 10.0, foreshortening_margin_deg: float = 5.0) -> dict[str, np.ndarray]:
     """Slope, aspect, local incidence and the landslide-candidate mask (steep, no layover/shadow).
 
-    Layover/shadow are local (facet) tests: facets whose local incidence is under
-    ``foreshortening_margin_deg`` (layover and strong foreshortening) or over 90 deg (shadow).
+    Layover/shadow are local (facet) tests on the range-plane slope alpha_r: layover (and strong
+    foreshortening) when alpha_r > incidence - ``foreshortening_margin_deg``, shadow when the facet
+    tilts away by more than 90 deg - incidence.
     """
     slope, aspect = slope_aspect(dem, spacing_m)
     out = {"slope": slope, "aspect": aspect}
     steep = slope >= min_slope_deg
     if look is not None:
         li = local_incidence(slope, aspect, look)
-        layover = li < foreshortening_margin_deg
-        shadow = li > 90.0
-        out.update(local_incidence=li, layover=layover, shadow=shadow)
+        ar = range_slope(slope, aspect, look)
+        th = look.incidence_deg
+        layover = ar > th - foreshortening_margin_deg
+        shadow = -ar > 90.0 - th
+        out.update(local_incidence=li, range_slope=ar, layover=layover, shadow=shadow)
         steep &= ~layover & ~shadow
     out["landslide_ok"] = steep & np.isfinite(slope)
     return out

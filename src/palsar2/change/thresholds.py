@@ -323,13 +323,15 @@ FALLBACK_RULE = ("CFAR: no-change mode -/+ {k} robust sigmas (sigma from the hal
 
 def choose(hist: Histogram, tile_counts: np.ndarray | None, tile_edges: np.ndarray | None,
            method: str = "auto", fixed_values: tuple[float, float] | None = None, *,
-           k_cfar: float = 3.5, k_min: float = 2.0, min_d: float = 2.0,
+           k_cfar: float = 3.5, k_min: float = 2.0, k_max: float | None = 3.5, min_d: float = 2.0,
            min_ratio: float = 0.1) -> dict[str, ThresholdResult]:
     """Decrease and increase thresholds of a log-ratio histogram by ``method``, with fallbacks.
 
     auto = split-based, else global Kittler-Illingworth, else CFAR. A degenerate result is never
     used: the documented CFAR rule replaces it and ``fallback`` says so. A threshold inside the
-    no-change noise (closer than ``k_min`` sigmas to the mode) is moved out to the CFAR value.
+    no-change noise (closer than ``k_min`` sigmas to the mode) is moved out to the CFAR value. With
+    auto, a threshold further out than ``k_max`` sigmas is brought in to it (change that is already
+    significant at a known false-alarm rate would be lost for no gain), and ``fallback`` says so.
     """
     mode, sigma = no_change_mode(hist)
     out: dict[str, ThresholdResult] = {}
@@ -358,6 +360,13 @@ def choose(hist: Histogram, tile_counts: np.ndarray | None, tile_edges: np.ndarr
                 c = cfar(hist, side, k_cfar)
                 c.method = res.method
                 c.fallback = f"{res.method} gave {res.value:.2f} dB, inside the no-change noise (< {k_min} sigma); {rule}"
+                res = c
+            elif method == "auto" and k_max is not None and abs(res.value - mode) > k_max * sigma:
+                c = cfar(hist, side, k_max)
+                c.method = res.method
+                c.fallback = (f"{res.method} gave {res.value:.2f} dB, beyond {k_max} sigma of the no-change mode; "
+                              f"clamped to {c.value:.2f} (CFAR, {k_max} sigma)")
+                c.details["unclamped"] = round(res.value, 4)
                 res = c
         else:
             res = cfar(hist, side, k_cfar)
