@@ -158,7 +158,7 @@ class FakeCatalog:
 # frame, date, beam, pass: a before/after pair of one geometry plus a later scene
 SCENES = [
     ("ALOS2445010750-220926_UBSL2.1GUA", 750, "2022-09-26T14:10:00", "U2-6L", "ascending", 3000),
-    ("ALOS2522180750-240101_UBSL2.1GUA", 750, "2024-01-01T14:10:00", "U2-6L", "ascending", 2500),
+    ("ALOS2521600750-240101_UBSL2.1GUA", 750, "2024-01-01T14:10:00", "U2-6L", "ascending", 2500),
     ("ALOS2522350730-240103_UBSR2.1GUA", 730, "2024-01-03T14:20:00", "U2-9R", "ascending", 4000),
 ]
 
