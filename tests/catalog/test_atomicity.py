@@ -106,3 +106,36 @@ def test_three_processes_ingesting_overlapping_sets(tmp_path, make_product):
     assert sorted(i.id for i in items) == sorted(p.name for p in prods)
     ingested = sum(int(out.split("ingested ")[1].split(",")[0]) for out, _ in outs)
     assert ingested == len(prods)  # each product committed once, the others skipped it
+
+
+DELETE = """
+import sys
+from palsar2.catalog import open_catalog
+open_catalog(sys.argv[1]).delete(sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("crash_at", ["after_plan", "after_move_old", "before_commit",
+                                      "after_commit"])
+def test_sigkill_during_delete(tmp_path, make_product, crash_at):
+    prod = make_product()
+    home = tmp_path / "home"
+    assert open_catalog(home).ingest(prod).ok
+    env = {**os.environ, "PALSAR2_TEST_CRASH_AT": crash_at}
+    proc = subprocess.run([PYTHON, "-c", DELETE, str(home), prod.name], env=env,
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    items = assert_consistent(home)
+    assert [i.id for i in items] == ([] if crash_at == "after_commit" else [prod.name])
+
+
+def test_unwritable_home_is_a_catalog_error(tmp_path, make_product):
+    from palsar2.errors import CatalogError
+
+    home = tmp_path / "home"
+    cat = open_catalog(home)
+    (home / "items").mkdir()
+    (home / "items" / ".incoming").write_text("not a folder")
+    report = cat.ingest(make_product())
+    assert not report.ok and isinstance(report.errors[0], CatalogError)
+    assert ".incoming" in report.failed[0][1]

@@ -101,21 +101,24 @@ class ItemMove:
         self.revision = revision
         self.has_new = has_new
         inc = items_dir / INCOMING
-        inc.mkdir(parents=True, exist_ok=True)
-        while True:
-            token = uuid.uuid4().hex
-            lock_path = inc / f"{token}.lock"
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            if _same_file(fd, lock_path):  # a cleaner did not remove it under us
-                break
-            os.close(fd)
-        self.token, self.lock_path, self._fd = token, lock_path, fd
-        self.dir = inc / token
-        self.dir.mkdir()
-        self.new = self.dir / "new"
-        if has_new:
-            self.new.mkdir()
+        try:
+            inc.mkdir(parents=True, exist_ok=True)
+            while True:
+                token = uuid.uuid4().hex
+                lock_path = inc / f"{token}.lock"
+                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if _same_file(fd, lock_path):  # a cleaner did not remove it under us
+                    break
+                os.close(fd)
+            self.token, self.lock_path, self._fd = token, lock_path, fd
+            self.dir = inc / token
+            self.dir.mkdir()
+            self.new = self.dir / "new"
+            if has_new:
+                self.new.mkdir()
+        except OSError as exc:
+            raise CatalogError(f"{inc}: cannot make a temporary folder ({exc.strerror})") from None
 
     @property
     def final(self) -> Path:

@@ -170,13 +170,19 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
                 src = next(queue, None)
                 if src is None:
                     break
-                move = None if in_place else ItemMove(catalog.items_dir, None, None, has_new=True)
+                try:
+                    move = None if in_place else ItemMove(catalog.items_dir, None, None, True)
+                except Palsar2Error as exc:
+                    pending.append((src, None, exc))
+                    continue
                 args = (src, move.new if move else None, move.token if move else None)
                 pending.append((src, move, pool.submit(job, *args) if pool else args))
             if not pending:
                 break
             src, move, fut = pending.popleft()
             try:
+                if isinstance(fut, Palsar2Error):
+                    raise fut
                 prep = fut.result() if pool else job(*fut, catalog=catalog)
             except BaseException as exc:
                 if move is not None:
@@ -443,6 +449,8 @@ def delete_item(catalog: Catalog, item_id: str) -> None:
             if not store.delete_row(con, item_id):
                 raise NotFoundError(f"{item_id}: no such item in {store.path}")
             move.swap()
+            crashpoint("before_commit")
+        crashpoint("after_commit")
     except BaseException:
         move.abort(store)
         raise
