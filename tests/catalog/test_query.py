@@ -161,3 +161,23 @@ def test_queries_and_items_pickle_for_dask_workers(coll):
     assert back.ids() == q.ids() == ["a", "e"]
     item = q.first()
     assert pickle.loads(pickle.dumps(item)) == item and hash(item) == hash(q.first())
+
+
+def test_pairs_never_mix_geometries(catalog, item_factory):
+    # pre-event scenes of two geometries, and a decoy with another look side on the same frame
+    pre_a = item_factory(item_id="preA", start="2022-09-26T03:00:00Z", frame=750, orbit=44000)
+    older_a = item_factory(item_id="oldA", start="2021-09-26T03:00:00Z", frame=750, orbit=44000)
+    pre_d = item_factory(item_id="preD", start="2023-06-06T15:00:00Z", frame=2820, orbit=44100,
+                         pass_direction="descending", beam="U2-8L")
+    decoy = item_factory(item_id="decoy", start="2023-12-06T03:00:00Z", frame=750, orbit=44000,
+                         look_side="R", beam="U2-9R")
+    post_a = item_factory(item_id="postA", start="2024-01-01T03:00:00Z", frame=750, orbit=44000)
+    post_d = item_factory(item_id="postD", start="2024-01-02T15:00:00Z", frame=2820,
+                          orbit=44100, pass_direction="descending", beam="U2-8L")
+    lonely = item_factory(item_id="lonely", start="2024-01-08T03:00:00Z", frame=720, orbit=44000,
+                          look_side="R", beam="U2-9R")
+    catalog.add_items([pre_a, older_a, pre_d, decoy, post_a, post_d, lonely])
+    pairs = catalog.collection("StripMap_202401").pairs("2024-01-01")
+    assert [(b.id, a.id) for b, a in pairs] == [("preA", "postA"), ("preD", "postD")]
+    with pytest.raises(QueryError, match="^event_date"):
+        catalog.collection("StripMap_202401").pairs("yesterday")

@@ -358,6 +358,23 @@ class Collection:
             return [json.loads(v) for v in vals]
         return vals
 
+    def pairs(self, event_date: Any) -> list[tuple[Item, Item]]:
+        """(before, after) for each item starting on or after ``event_date``: the latest earlier
+        item of the same path, frame, look side and pass (and beam when both are known); the
+        viewing geometries never mix. Items without a twin are left out."""
+        t = _ts(event_date, "event_date")
+        items = self.items()
+        earlier = [i for i in items if i.start_time.timestamp() < t]
+        out = []
+        for after in (i for i in items if i.start_time.timestamp() >= t):
+            key = (after.path, after.frame, after.look_side, after.pass_direction)
+            twins = [b for b in earlier
+                     if (b.path, b.frame, b.look_side, b.pass_direction) == key
+                     and (b.beam is None or after.beam is None or b.beam == after.beam)]
+            if twins:
+                out.append((max(twins, key=lambda b: (b.start_time, b.id)), after))
+        return out
+
     def dates(self) -> list[dt.date]:
         """Distinct observation dates (UTC date of the scene start), ascending."""
         return sorted({dt.datetime.fromtimestamp(r[0], dt.UTC).date()
