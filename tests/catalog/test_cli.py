@@ -147,3 +147,47 @@ def test_ingest_earth_engine_export_with_options(tmp_path, run, make_ee_export):
     assert doc["properties"]["palsar2:frame"] == 2830
     assert doc["properties"]["sat:orbit_state"] == "descending"
     assert doc["start_time"].startswith("2024-01-02")
+
+
+def _truncated(p: Path) -> Path:
+    img = next(p.glob("IMG-*.tif"))
+    img.write_bytes(img.read_bytes()[:200])
+    return p
+
+
+def _bad_summary(p: Path) -> Path:
+    (p / "summary.txt").write_text('Odi_SceneId="ALOS2518890750-240101\nthis is not a record\n')
+    return p
+
+
+def _escaping_zip(p: Path) -> Path:
+    import zipfile
+
+    z = p.parent / "evil.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for f in p.iterdir():
+            zf.write(f, f"../{p.name}/{f.name}")
+    return z
+
+
+@pytest.mark.parametrize("spoil,needle", [
+    (_truncated, "IMG-HH-"), (_bad_summary, "summary.txt"), (_escaping_zip, "evil.zip"),
+])
+def test_bad_products_one_line_each_and_the_catalog_stays_consistent(tmp_path, run,
+                                                                     make_product, spoil,
+                                                                     needle):
+    from .helpers import assert_consistent
+
+    target = spoil(make_product(out_root=tmp_path / "in"))
+    home = tmp_path / "h"
+    code, _out, err = run("ingest", "--home", home, "--no-progress", target)
+    assert code != 0
+    assert needle in _error_line(err)
+    assert assert_consistent(home) == []
+
+
+def test_wrong_data_type_export(tmp_path, run, make_ee_export):
+    path = make_ee_export(name="ALOS2518890750-240101.tif", dtype="float32")
+    code, _out, err = run("ingest", "--home", tmp_path / "h", "--no-progress", "--frame", "750",
+                         "--pass", "ascending", path)
+    assert code != 0 and "ALOS2518890750-240101.tif" in _error_line(err)
