@@ -137,7 +137,9 @@ def test_cli(tmp_path):
     assert names == ["ALOS2515060730-231206_UBSR2.1GUA", "ALOS2519200730-240103_UBSR2.1GUA",
                      "ALOS2519940730-240108_UBSR2.1GUA"]
     r = CliRunner().invoke(cli, ["simulate", "--out", str(tmp_path), "--frames", "x"])
-    assert r.exit_code != 0
+    assert isinstance(r.exception, ParameterError) and "--frames" in str(r.exception)
+    r = CliRunner().invoke(cli, ["simulate", "--out", str(tmp_path), "--spacing", "-5"])
+    assert isinstance(r.exception, ParameterError) and "spacing" in str(r.exception)
 
 
 def test_events_in_swath_are_the_same_in_every_scene(small_sim):
