@@ -181,3 +181,13 @@ def test_pairs_never_mix_geometries(catalog, item_factory):
     assert [(b.id, a.id) for b, a in pairs] == [("preA", "postA"), ("preD", "postD")]
     with pytest.raises(QueryError, match="^event_date"):
         catalog.collection("StripMap_202401").pairs("yesterday")
+
+
+def test_queries_from_many_threads_agree(coll):
+    from concurrent.futures import ThreadPoolExecutor
+
+    q = coll.filter_bounds([136.9, 36.9, 137.3, 37.3]).filter_date("2022-01-01", "2025-01-01")
+    expected = q.ids()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: q.ids(), range(64)))
+    assert all(r == expected for r in results) and expected

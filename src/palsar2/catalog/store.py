@@ -69,7 +69,8 @@ ITEM_COLUMNS = ("pk", "id", "collection", "start_time", "end_time", "frame", "pa
 
 
 @functools.lru_cache(maxsize=64)
-def _prepared(query_wkb: bytes) -> Any:
+def _prepared(query_wkb: bytes, thread: int) -> Any:
+    # One per thread: GEOS builds a prepared geometry's index lazily, which is not thread-safe.
     return prep(shapely.from_wkb(query_wkb))
 
 
@@ -77,7 +78,7 @@ def _intersects_wkb(geom_wkb: bytes | None, query_wkb: bytes) -> int:
     # Exact footprint test after the R*Tree's bbox prefilter; the query geometry is parsed once.
     if geom_wkb is None:
         return 0
-    return int(_prepared(query_wkb).intersects(shapely.from_wkb(geom_wkb)))
+    return int(_prepared(query_wkb, threading.get_ident()).intersects(shapely.from_wkb(geom_wkb)))
 
 
 class Store:
