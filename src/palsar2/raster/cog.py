@@ -1,10 +1,11 @@
 """Stream numpy or dask rasters into valid Cloud-Optimised GeoTIFFs, atomically, in bounded memory.
 
-Rows are computed band by band (one band of row-chunks at a time, the next one computing while the
-current one is written) into a temporary uncompressed tiled GeoTIFF next to the target (so the
-data are compressed only once, at the end); GDAL then builds the
+On a local scheduler the chunks are computed and written one by one (``da.store``), on a
+distributed one band of row-chunks at a time (the next computing while the current one is
+written), into a temporary uncompressed tiled GeoTIFF next to the target (so the data are
+compressed only once, at the end); GDAL then builds the
 overviews from that file and its COG driver copies it into COG layout (overviews first, tiles in
-order). Only the temp file is ever big; memory holds about two row bands plus GDAL's block cache.
+order). Only the temp file is ever big; memory holds the chunks in flight (or two row bands) plus GDAL's block cache.
 Everything goes to a hidden temp directory beside ``path`` and is renamed into place at the end,
 so a failure leaves nothing behind.
 """
@@ -149,8 +150,68 @@ def write_cog(data: Any, geobox: Any, path: str | os.PathLike, *, nodata: float 
     return path
 
 
+class _WindowTarget:
+    """``da.store`` target writing each computed chunk into an open dataset (under a lock: GDAL
+    datasets are not thread-safe)."""
+
+    def __init__(self, dst: Any, ndim: int, bar: Any):
+        import threading
+
+        self.dst, self.ndim, self.bar = dst, ndim, bar
+        self.lock = threading.Lock()
+        self.shape = (dst.count, dst.height, dst.width) if ndim == 3 else (dst.height, dst.width)
+
+    def __setitem__(self, key: tuple[slice, ...], block: np.ndarray) -> None:
+        from rasterio.windows import Window
+
+        rs, cs = key[-2], key[-1]
+        window = Window(cs.start, rs.start, cs.stop - cs.start, rs.stop - rs.start)
+        with self.lock:
+            if self.ndim == 2:
+                self.dst.write(block, 1, window=window)
+            else:
+                self.dst.write(block, window=window)
+            if self.bar is not None:
+                self.bar.update(block.shape[-1] * block.shape[-2])
+
+
+def _on_local_scheduler() -> bool:
+    """True when dask runs in this process (threads / sync): tasks may write to our dataset."""
+    import dask
+
+    try:
+        from distributed import default_client
+
+        default_client()
+        return False
+    except (ImportError, ValueError):
+        return (dask.config.get("scheduler", None) or "threads") in (
+            "threads", "threading", "sync", "synchronous", "single-threaded")
+
+
 def _stream(data: Any, dst: Any, blocksize: int, progress: bool, path: Path) -> None:
-    """Compute row bands (the next while writing the current) and write them with windows."""
+    """Compute and write all pixels: chunk by chunk through ``da.store`` on a local scheduler
+    (each chunk, and its overlap inputs, computed once), else row band by row band (the next band
+    computing on the cluster while the current one is written here)."""
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=data.shape[-2] * data.shape[-1], unit="px", unit_scale=True, desc=path.name,
+                   file=sys.stderr, leave=False)
+    try:
+        if hasattr(data, "dask") and _on_local_scheduler():
+            import dask.array as da
+
+            da.store(data, _WindowTarget(dst, data.ndim, bar), lock=False)
+        else:
+            _stream_bands(data, dst, blocksize, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _stream_bands(data: Any, dst: Any, blocksize: int, bar: Any) -> None:
     from rasterio.windows import Window
 
     bands = _band_rows(data, blocksize)
@@ -160,26 +221,17 @@ def _stream(data: Any, dst: Any, blocksize: int, progress: bool, path: Path) -> 
         part = data[..., r0:r1, :]
         return np.asarray(part.compute() if is_dask else part)
 
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=data.shape[-2], unit="row", desc=path.name, file=sys.stderr, leave=False)
-    try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            nxt = pool.submit(compute, *bands[0]) if bands else None
-            for k, (r0, r1) in enumerate(bands):
-                assert nxt is not None
-                block = nxt.result()
-                nxt = pool.submit(compute, *bands[k + 1]) if k + 1 < len(bands) else None
-                window = Window(0, r0, block.shape[-1], r1 - r0)
-                if block.ndim == 2:
-                    dst.write(block, 1, window=window)
-                else:
-                    dst.write(block, window=window)
-                del block
-                if bar is not None:
-                    bar.update(r1 - r0)
-    finally:
-        if bar is not None:
-            bar.close()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        nxt = pool.submit(compute, *bands[0]) if bands else None
+        for k, (r0, r1) in enumerate(bands):
+            assert nxt is not None
+            block = nxt.result()
+            nxt = pool.submit(compute, *bands[k + 1]) if k + 1 < len(bands) else None
+            window = Window(0, r0, block.shape[-1], r1 - r0)
+            if block.ndim == 2:
+                dst.write(block, 1, window=window)
+            else:
+                dst.write(block, window=window)
+            if bar is not None:
+                bar.update(block.shape[-1] * block.shape[-2])
+            del block

@@ -80,7 +80,22 @@ def _pixel(kind, z, mean, var, looks, damping):
     return (t * mean + math.sqrt(mean * mean * t * t + 4.0 * alpha * looks * z * mean)) / (2.0 * alpha)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, inline="always")
+def _row_sums(cs1, cs2, cn, size, s1, s2, n):
+    """Window sums of one row from its column sums: offset outside, pixels inside (vectorises)."""
+    cols = s1.size
+    for j in range(cols):
+        s1[j] = 0.0
+        s2[j] = 0.0
+        n[j] = 0.0
+    for k in range(size):
+        for j in range(cols):
+            s1[j] += cs1[j + k]
+            s2[j] += cs2[j + k]
+            n[j] += cn[j + k]
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
 def moment_filter(a, size, kind, looks, damping):
     """Filters that need only the window mean and variance: boxcar, Lee, enhanced Lee, Gamma-MAP."""
     rows, cols = a.shape
@@ -91,20 +106,17 @@ def moment_filter(a, size, kind, looks, damping):
         cs2 = np.zeros(cols + 2 * h, np.float64)
         cn = np.zeros(cols + 2 * h, np.float64)
         _column_sums(a, i, h, cs1, cs2, cn)
+        s1 = np.empty(cols, np.float64)
+        s2 = np.empty(cols, np.float64)
+        n = np.empty(cols, np.float64)
+        _row_sums(cs1, cs2, cn, size, s1, s2, n)
         for j in range(cols):
             z = np.float64(a[i, j])
             if math.isnan(z):
                 out[i, j] = np.nan
                 continue
-            s1 = 0.0
-            s2 = 0.0
-            n = 0.0
-            for k in range(j, j + 2 * h + 1):
-                s1 += cs1[k]
-                s2 += cs2[k]
-                n += cn[k]
-            mean = s1 / n
-            var = max(s2 / n - mean * mean, 0.0)
+            mean = s1[j] / n[j]
+            var = max(s2[j] / n[j] - mean * mean, 0.0)
             out[i, j] = _pixel(kind, z, mean, var, looks, damping)
     return out
 
@@ -126,7 +138,7 @@ def frost_distances(size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sqrt(uniq.astype(np.float64)), idx.astype(np.int64)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def frost(a, size, damping, dist, idx):
     """Frost: weights exp(-K Ci^2 d) with d the Euclidean distance to the centre (K = damping).
 
@@ -135,40 +147,37 @@ def frost(a, size, damping, dist, idx):
     rows, cols = a.shape
     h = size // 2
     p = _pad_nan(a, h)
+    nu = dist.size
     out = np.empty((rows, cols), np.float32)
     for i in prange(rows):
         cs1 = np.zeros(cols + 2 * h, np.float64)
         cs2 = np.zeros(cols + 2 * h, np.float64)
         cn = np.zeros(cols + 2 * h, np.float64)
         _column_sums(a, i, h, cs1, cs2, cn)
-        w = np.empty(dist.size, np.float64)
+        s1 = np.empty(cols, np.float64)
+        s2 = np.empty(cols, np.float64)
+        n = np.empty(cols, np.float64)
+        _row_sums(cs1, cs2, cn, size, s1, s2, n)
+        w = np.empty((nu, cols), np.float64)  # weight of each distinct distance, per pixel
         for j in range(cols):
-            z = a[i, j]
-            if math.isnan(z):
-                out[i, j] = np.nan
-                continue
-            s1 = 0.0
-            s2 = 0.0
-            n = 0.0
-            for k in range(j, j + 2 * h + 1):
-                s1 += cs1[k]
-                s2 += cs2[k]
-                n += cn[k]
-            mean = s1 / n
-            var = max(s2 / n - mean * mean, 0.0)
+            mean = s1[j] / n[j]
+            var = max(s2[j] / n[j] - mean * mean, 0.0)
             k2 = damping * var / (mean * mean) if mean > 0.0 else 0.0
-            for u in range(dist.size):
-                w[u] = math.exp(-k2 * dist[u])
-            sw = 0.0
-            swz = 0.0
-            for dy in range(size):
-                for dx in range(size):
+            for u in range(nu):
+                w[u, j] = math.exp(-k2 * dist[u])
+        sw = np.zeros(cols, np.float64)
+        swz = np.zeros(cols, np.float64)
+        for dy in range(size):
+            for dx in range(size):
+                u = idx[dy * size + dx]
+                for j in range(cols):
                     v = np.float64(p[i + dy, j + dx])
-                    if not math.isnan(v):
-                        wt = w[idx[dy * size + dx]]
-                        sw += wt
-                        swz += wt * v
-            out[i, j] = swz / sw
+                    ok = not math.isnan(v)
+                    wt = w[u, j] if ok else 0.0
+                    sw[j] += wt
+                    swz[j] += wt * (v if ok else 0.0)
+        for j in range(cols):
+            out[i, j] = np.nan if math.isnan(a[i, j]) else swz[j] / sw[j]
     return out
 
 
@@ -373,7 +382,7 @@ def refined_lee(a, looks, masks):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def lee_sigma(a, size, looks, i1, i2, sigma_v, z98, target, k_points):
     """Improved Lee sigma filter (Lee et al. 2009) on intensity.
 
@@ -381,6 +390,9 @@ def lee_sigma(a, size, looks, i1, i2, sigma_v, z98, target, k_points):
     point target and kept. Otherwise the a-priori mean is the MMSE of the 3x3 window; pixels of the
     ``size`` window inside [i1 x, i2 x] are selected and the MMSE with the reduced speckle
     ``sigma_v`` is applied with their mean and variance.
+
+    Loops run window offset outside, pixels of the row inside: the inner loops are independent
+    per pixel, so they vectorise (a per-pixel window loop is a float reduction that cannot).
     """
     rows, cols = a.shape
     h = size // 2
@@ -391,55 +403,58 @@ def lee_sigma(a, size, looks, i1, i2, sigma_v, z98, target, k_points):
     sv2 = sigma_v * sigma_v
     out = np.empty((rows, cols), np.float32)
     for i in prange(rows):
+        ci = i + hp
+        s1 = np.zeros(cols, np.float64)
+        s2 = np.zeros(cols, np.float64)
+        n = np.zeros(cols, np.float64)
+        big = np.zeros(cols, np.float64)
+        for dy in range(-1, 2):
+            for dx in range(-1, 2):
+                for j in range(cols):
+                    v = np.float64(p[ci + dy, j + hp + dx])
+                    ok = not math.isnan(v)
+                    x = v if ok else 0.0
+                    s1[j] += x
+                    s2[j] += x * x
+                    n[j] += 1.0 if ok else 0.0
+        for dy in range(-ht, ht + 1):
+            for dx in range(-ht, ht + 1):
+                for j in range(cols):
+                    big[j] += 1.0 if p[ci + dy, j + hp + dx] > z98 else 0.0
+        prior = np.empty(cols, np.float64)
+        lo = np.empty(cols, np.float64)
+        hi = np.empty(cols, np.float64)
+        for j in range(cols):
+            z = np.float64(a[i, j])
+            m3 = s1[j] / n[j]
+            pr = _mmse(z, m3, max(s2[j] / n[j] - m3 * m3, 0.0), cu2)
+            prior[j] = pr
+            lo[j] = i1 * pr
+            hi[j] = i2 * pr
+            s1[j] = 0.0
+            s2[j] = 0.0
+            n[j] = 0.0
+        for dy in range(-h, h + 1):
+            for dx in range(-h, h + 1):
+                for j in range(cols):
+                    v = np.float64(p[ci + dy, j + hp + dx])
+                    ok = (v >= lo[j]) & (v <= hi[j])  # NaN is never in range
+                    x = v if ok else 0.0
+                    s1[j] += x
+                    s2[j] += x * x
+                    n[j] += 1.0 if ok else 0.0
         for j in range(cols):
             z = np.float64(a[i, j])
             if math.isnan(z):
                 out[i, j] = np.nan
-                continue
-            ci = i + hp
-            cj = j + hp
-            if z > z98:
-                cnt = 0
-                for dy in range(-ht, ht + 1):
-                    for dx in range(-ht, ht + 1):
-                        if p[ci + dy, cj + dx] > z98:
-                            cnt += 1
-                if cnt >= k_points:
-                    out[i, j] = z
-                    continue
-            s1 = 0.0
-            s2 = 0.0
-            n = 0.0
-            for dy in range(-1, 2):
-                for dx in range(-1, 2):
-                    v = np.float64(p[ci + dy, cj + dx])
-                    ok = not math.isnan(v)
-                    x = v if ok else 0.0
-                    s1 += x
-                    s2 += x * x
-                    n += 1.0 if ok else 0.0
-            m3 = s1 / n
-            prior = _mmse(z, m3, max(s2 / n - m3 * m3, 0.0), cu2)
-            lo = i1 * prior
-            hi = i2 * prior
-            s1 = 0.0
-            s2 = 0.0
-            n = 0.0
-            for dy in range(-h, h + 1):
-                for dx in range(-h, h + 1):
-                    v = np.float64(p[ci + dy, cj + dx])
-                    # branch-free select: the in-range test is unpredictable on speckle
-                    ok = (v >= lo) & (v <= hi)
-                    x = v if ok else 0.0
-                    s1 += x
-                    s2 += x * x
-                    n += 1.0 if ok else 0.0
-            if n == 0.0:
-                out[i, j] = prior
-                continue
-            mean = s1 / n
-            var = max(s2 / n - mean * mean, 0.0)
-            out[i, j] = _mmse(z, mean, var, sv2)
+            elif z > z98 and big[j] >= k_points:
+                out[i, j] = z
+            elif n[j] == 0.0:
+                out[i, j] = prior[j]
+            else:
+                mean = s1[j] / n[j]
+                var = max(s2[j] / n[j] - mean * mean, 0.0)
+                out[i, j] = _mmse(z, mean, var, sv2)
     return out
 
 
