@@ -55,10 +55,10 @@ def page(browser, live_server):
     ctx.close()
 
 
-def _wait_painted(page, layer_id: str) -> int:
+def _wait_painted(page, layer_id: str, minimum: int = 100_000) -> int:
     page.wait_for_function(
-        "id => { const l = window.palsar2map.layer(id); return l && l.paintedPixels() > 1000; }",
-        arg=layer_id, timeout=30000)
+        "([id, n]) => { const l = window.palsar2map.layer(id); return l && l.paintedPixels() > n; }",
+        arg=[layer_id, minimum], timeout=30000)
     return page.evaluate("id => window.palsar2map.layer(id).paintedPixels()", layer_id)
 
 
@@ -132,13 +132,24 @@ def test_map_loads_draws_swipes_and_inspects(page, live_server):
     assert page.errors == []
 
 
+def test_add_date_range_layer(page, live_server):
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_selector("#map[data-ready='1']", timeout=30000)
+    page.evaluate(f"window.palsar2map.setView({CENTRE[0]}, {CENTRE[1]}, 12)")
+    page.fill("#range-start", "2024-01-01")
+    page.fill("#range-end", "2024-01-09")
+    page.click("#add-range button")
+    assert _wait_painted(page, "range-2024-01-01-2024-01-09") > 100_000
+    assert page.errors == []
+
+
 def test_change_layer_and_legend(page, live_server):
     page.goto(f"{live_server.url}/map/")
     page.wait_for_selector("#map[data-ready='1']", timeout=30000)
     page.evaluate(f"window.palsar2map.setView({CENTRE[0]}, {CENTRE[1]}, 11)")
     row = page.locator("#change-layers li[data-layer='result-noto-0750-classes'] input[type=checkbox]")
     row.check()
-    _wait_painted(page, "result-noto-0750-classes")
+    _wait_painted(page, "result-noto-0750-classes", 1000)
     assert "landslide" in page.inner_text("#legend")
     page.screenshot(path=str(ARTIFACTS / "map-change.png"))
     assert page.errors == []

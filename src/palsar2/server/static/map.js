@@ -422,6 +422,19 @@
       for (const l of map.layers) if (l.kind === "mosaic" || l.kind === "rgb") l.setParams(v === cfg.vis.max ? {} : { max: v });
     });
     buildSwipe(cfg); buildTime(cfg); buildLegend(cfg); bindPointer();
+    $("add-range").addEventListener("submit", (e) => {  // any date range, as filterDate + mosaic
+      e.preventDefault();
+      const start = $("range-start").value, end = $("range-end").value;
+      if (!start || !end || end <= start) { $("status").textContent = "end must be after start"; return; }
+      const id = `range-${start}-${end}`;
+      if (map.layer(id)) return;
+      const l = map.addLayer({ id, kind: "mosaic", role: start < cfg.event_date ? "before" : "after",
+        name: `${start} .. ${end}`, sources: [`/tiles/mosaic/${cfg.collection}/{z}/{x}/{y}.png?start=${start}&end=${end}`] });
+      l.visible = true;
+      layerRow(l, $("layers"));
+      for (const sel of [$("swipe-left"), $("swipe-right")]) sel.add(new Option(l.name, l.id));
+      map.schedule();
+    });
     const [coast, towns] = await Promise.all([
       fetch("/basemap/coastline.geojson").then((r) => r.json()),
       fetch("/basemap/towns.geojson").then((r) => r.json()),
