@@ -193,3 +193,12 @@ def test_basemap(client):
     names = {t["properties"]["name"] for t in towns}
     assert {"Wajima", "Nanao"} <= names
     assert client.get("/basemap/towns.geojson?min_population=1").status_code == 422
+
+
+def test_statistics_far_away_and_polar_areas_are_empty_not_errors(client):
+    for geom in (box(-10, 89.5, 10, 90), box(10, 10, 11, 11), box(-180, -90, 180, 90)):
+        r = client.post(f"/statistics?item_id={BEFORE}", json=mapping(geom))
+        assert r.status_code == 200, r.text
+        (im,) = r.json()["images"]
+        if geom.bounds[1] > 80 or geom.bounds[0] > 0:
+            assert im["count"] == 0 and im["mean_db"] is None

@@ -159,6 +159,8 @@ def read_area(handle: Handle, geom_lonlat: Any) -> tuple[np.ndarray, np.ndarray,
     ds = handle.dataset
     inv = handle.inverse
     w, s, e, n = geom.bounds
+    if not all(map(math.isfinite, (w, s, e, n))):
+        return None  # the polygon does not project into this raster's CRS (e.g. near a pole)
     corners = [apply_affine(inv, x, y) for x in (w, e) for y in (s, n)]
     cols, rows = [c for c, _ in corners], [r for _, r in corners]
     c0, c1 = max(math.floor(min(cols)), 0), min(math.ceil(max(cols)), ds.width)
