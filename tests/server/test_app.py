@@ -172,3 +172,36 @@ def test_map_config_presets(client):
     assert pair["before"] == cfg["layers"][0]["id"] and pair["after"] == cfg["layers"][1]["id"]
     kinds = {c["kind"] for c in cfg["change_layers"]}
     assert kinds == {"rgb", "log_ratio", "classes"}
+
+
+def test_serve_runs_uvicorn_on_loopback(tmp_path):
+    """``palsar2 serve`` end to end: a real process answers the STAC API, then stops."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.server.conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "PALSAR2_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, "-m", "palsar2", "serve", "--port", str(port),
+                             "--log-level", "warning"], env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/conformance", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read().decode() if proc.poll() is not None
+                                         else "no answer") from None
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["conformsTo"]
+        assert httpx.get(f"http://127.0.0.1:{port}/map/", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
