@@ -309,7 +309,7 @@
     map.marker = { lon, lat }; map.schedule();
     const out = $("inspector");
     out.textContent = "...";
-    const r = await fetch(`/point?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`);
+    const r = await fetch(`/point?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}&collection=${encodeURIComponent(map.config.collection)}`);
     const j = await r.json();
     if (!r.ok) { out.textContent = j.description || "error"; return; }
     let html = `<div>${lon.toFixed(5)} E, ${lat.toFixed(5)} N</div>`;
@@ -333,7 +333,7 @@
     out.textContent = "...";
     const [w, s, e, n] = bbox;
     const body = { type: "Polygon", coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
-    const r = await fetch("/statistics?bins=20", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const r = await fetch(`/statistics?bins=20&collection=${encodeURIComponent(map.config.collection)}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     const j = await r.json();
     if (!r.ok) { out.textContent = j.description || "error"; return; }
     let html = "<table><tr><th>date</th><th>frame</th><th>mean dB</th><th>pixels</th></tr>";
