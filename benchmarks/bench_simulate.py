@@ -12,6 +12,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 import psutil
 
@@ -24,7 +25,7 @@ class PeakRSS:
         self._stop = threading.Event()
         self._proc = psutil.Process(os.getpid())
 
-    def __enter__(self) -> PeakRSS:
+    def __enter__(self) -> Self:
         self.peak = self._proc.memory_info().rss
         self._t = threading.Thread(target=self._run, daemon=True)
         self._t.start()
@@ -44,7 +45,7 @@ def _one(spacing: float, post: bool, out: Path) -> tuple[int, float, float]:
     from palsar2.simulate.engine import scene_geobox, simulate_scene
     from palsar2.simulate.scenes import collection_scenes
 
-    scene = [s for s in collection_scenes([760]) if s.post_event == post][0]
+    scene = next(s for s in collection_scenes([760]) if s.post_event == post)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     gb = scene_geobox(scene, spacing)
@@ -71,20 +72,20 @@ def run(quick: bool) -> str:
             rows.append((sp, post, npx, dt, peak))
     base = {post: npx / dt for sp, post, npx, dt, _ in rows if sp == 40.0}
     lines = ["### Simulator (`palsar2 simulate`)", "",
-             "One scene of frame 0760 (pre-event: image only; post-event: image + truth labels COG "
+             ("One scene of frame 0760 (pre-event: image only; post-event: image + truth labels COG "
              "+ truth GeoJSON), written through `palsar2.products.write_product` in row blocks. "
-             "Peak RSS of the whole Python process (goal for a full 2.5 m frame: at most 3 GB).", "",
+             "Peak RSS of the whole Python process (goal for a full 2.5 m frame: at most 3 GB)."), "",
              "| spacing (m) | scene | size (px) | time (s) | Mpx/s | vs 40 m Mpx/s | peak RSS (GiB) |",
              "|---:|---|---:|---:|---:|---:|---:|"]
     for sp, post, npx, dt, peak in rows:
         from palsar2.simulate.engine import scene_geobox
 
-        scene = [s for s in collection_scenes([760]) if s.post_event == post][0]
+        scene = next(s for s in collection_scenes([760]) if s.post_event == post)
         h, w = scene_geobox(scene, sp).shape
         lines.append(f"| {sp:g} | {'post' if post else 'pre'} | {w:,} x {h:,} | {dt:.1f} | "
                      f"{npx / dt / 1e6:.2f} | {npx / dt / base[post]:.2f} | {peak:.2f} |")
-    lines += ["", "The default 40 m spacing makes all 18 scenes of the demo in a few seconds each; "
-              "2.5 m gives the full-size frame (about 27,000 x 31,000 px, 1.7 GB per image)."]
+    lines += ["", ("The default 40 m spacing makes all 18 scenes of the demo in a few seconds each; "
+              "2.5 m gives the full-size frame (about 27,000 x 31,000 px, 1.7 GB per image).")]
     return "\n".join(lines)
 
 

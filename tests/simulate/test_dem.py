@@ -43,7 +43,7 @@ def test_no_lattice_artifacts_in_spectrum():
     p = np.abs(np.fft.fft2(h * np.hanning(1024)[:, None] * np.hanning(1024)[None, :])) ** 2
     k = np.fft.fftfreq(1024)
     for kk in (1 / 6, 2 / 6):
-        i = int(round(kk * 1024)) % 1024
+        i = round(kk * 1024) % 1024
         peak_row = p[0, i - 2:i + 3].max()  # along x, at the lattice frequency
         around = np.median(p[0, i - 40:i + 40])
         assert peak_row < 20 * around

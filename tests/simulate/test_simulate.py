@@ -100,7 +100,7 @@ def test_truth_matches_labels_and_changed_pixels(small_sim):
             if poly_area > 5e5:
                 assert (lab == code).sum() * 200.0**2 == pytest.approx(poly_area, rel=0.5)
         # new land pixels got brighter than the pre-event sea in the same frame
-        pre = [p for p in small_sim.products if p.name[10:14] == key[10:14] and p.name != key][0]
+        pre = next(p for p in small_sim.products if p.name[10:14] == key[10:14] and p.name != key)
         dn_pre = _img(open_product(pre)).astype(np.float64)
         nl = (lab == 10) & (dn_pre > 0)
         if nl.sum() > 20:
@@ -162,13 +162,13 @@ def test_fire_darkens_the_town(small_sim):
     x, y = __import__("palsar2.simulate.geography", fromlist=["PLACES"]).PLACES["Wajima Asaichi"].xy
     out = []
     for s in scenes:
-        r = SceneRenderer(s, 20.0, 0)
+        r = SceneRenderer(s, 40.0, 0)
         a = r.geobox.affine
-        row, col = int((a.f - y) / 20), int((x - a.c) / 20)
-        dn, lab = r.block(row - 40, row + 40)
-        out.append((dn[:, col - 40:col + 40].astype(np.float64), lab[:, col - 40:col + 40]))
+        row, col = int((a.f - y) / 40), int((x - a.c) / 40)
+        dn, lab = r.block(row - 20, row + 20)
+        out.append((dn[:, col - 20:col + 20].astype(np.float64), lab[:, col - 20:col + 20]))
     burnt = out[1][1] == 13
-    assert burnt.sum() * 400 == pytest.approx(49_000, rel=0.2)
+    assert burnt.sum() * 1600 == pytest.approx(49_000, rel=0.25)
     before = 10 * np.log10(np.mean(out[0][0][burnt] ** 2))
     after = 10 * np.log10(np.mean(out[1][0][burnt] ** 2))
     assert before - after > 8   # double bounce (+1 dB) -> ash and rubble (-14 dB)

@@ -69,7 +69,7 @@ def _spectral_noise(rng: np.random.Generator, shape: tuple[int, int], beta: floa
 
 def _grid_geobox() -> GeoBox:
     x0, y0, x1, y1 = GRID_BOUNDS
-    shape = (int(round((y1 - y0) / GRID_RES)), int(round((x1 - x0) / GRID_RES)))
+    shape = (round((y1 - y0) / GRID_RES), round((x1 - x0) / GRID_RES))
     return GeoBox(shape, Affine(GRID_RES, 0, x0, 0, -GRID_RES, y1), UTM_CRS)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,8 +68,8 @@ def scene_geobox(scene: SceneDef, spacing: float) -> GeoBox:
     x0, y0, x1, y1 = swath_polygon(scene).bounds
     x0 = math.floor(x0 / spacing) * spacing
     y1 = math.ceil(y1 / spacing) * spacing
-    nx = int(math.ceil((x1 - x0) / spacing))
-    ny = int(math.ceil((y1 - y0) / spacing))
+    nx = math.ceil((x1 - x0) / spacing)
+    ny = math.ceil((y1 - y0) / spacing)
     return GeoBox((ny, nx), Affine(spacing, 0, x0, 0, -spacing, y1), UTM_CRS)
 
 
@@ -311,7 +313,7 @@ def write_dem(out: Path, scenes: list[SceneDef], *, spacing: float, seed: int) -
     res = max(spacing, 20.0)
     x0, y0, x1, y1 = shapely.unary_union([swath_polygon(s) for s in scenes]).bounds
     x0, y1 = math.floor(x0 / res) * res, math.ceil(y1 / res) * res
-    gb = GeoBox((int(math.ceil((y1 - y0) / res)), int(math.ceil((x1 - x0) / res))),
+    gb = GeoBox((math.ceil((y1 - y0) / res), math.ceil((x1 - x0) / res)),
                 Affine(res, 0, x0, 0, -res, y1), UTM_CRS)
     tmp = out / "dem.tmp.tif"
     rows = max(16, PIXELS_PER_BLOCK // gb.shape[1])
@@ -326,8 +328,8 @@ def write_dem(out: Path, scenes: list[SceneDef], *, spacing: float, seed: int) -
     return out / "dem.tif"
 
 
-def simulate(out, *, spacing: float = 40.0, seed: int = 0, frames=None,
-             progress: bool = False) -> SimulationResult:
+def simulate(out: str | os.PathLike, *, spacing: float = 40.0, seed: int = 0,
+             frames: Iterable[int] | None = None, progress: bool = False) -> SimulationResult:
     """Write the collection's scenes (products, truth, DEM) under ``out``; reuse identical ones."""
     if not (isinstance(spacing, (int, float)) and math.isfinite(spacing) and 2.0 <= spacing <= 1000.0):
         raise ParameterError(f"spacing: {spacing!r} m must be between 2 and 1000")

