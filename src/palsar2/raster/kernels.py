@@ -346,36 +346,45 @@ def refined_lee(a, looks, masks):
             g1 = m[0, 1] + m[0, 2] + m[1, 2] - m[1, 0] - m[2, 0] - m[2, 1]
             g2 = m[0, 0] + m[0, 1] + m[0, 2] - m[2, 0] - m[2, 1] - m[2, 2]
             g3 = m[0, 0] + m[0, 1] + m[1, 0] - m[1, 2] - m[2, 1] - m[2, 2]
+            # strongest gradient (first on ties) and the side closer to the centre, branch-free:
+            # on speckle these choices are random and mispredicted branches cost more than selects
+            a0, a1, a2, a3 = abs(g0), abs(g1), abs(g2), abs(g3)
             d = 0
-            gmax = abs(g0)
-            if abs(g1) > gmax:
-                d = 1
-                gmax = abs(g1)
-            if abs(g2) > gmax:
-                d = 2
-                gmax = abs(g2)
-            if abs(g3) > gmax:
-                d = 3
+            gmax = a0
+            d = 1 if a1 > gmax else d
+            gmax = max(a1, gmax)
+            d = 2 if a2 > gmax else d
+            gmax = max(a2, gmax)
+            d = 3 if a3 > gmax else d
             mc = m[1, 1]
-            if d == 0:
-                sel = 0 if abs(m[1, 0] - mc) <= abs(m[1, 2] - mc) else 1
-            elif d == 1:
-                sel = 2 if abs(m[0, 2] - mc) <= abs(m[2, 0] - mc) else 3
-            elif d == 2:
-                sel = 4 if abs(m[0, 1] - mc) <= abs(m[2, 1] - mc) else 5
-            else:
-                sel = 6 if abs(m[0, 0] - mc) <= abs(m[2, 2] - mc) else 7
-            s1 = 0.0
-            s2 = 0.0
-            n = 0.0
+            fa = m[1, 0] if d == 0 else (m[0, 2] if d == 1 else (m[0, 1] if d == 2 else m[0, 0]))
+            fb = m[1, 2] if d == 0 else (m[2, 0] if d == 1 else (m[2, 1] if d == 2 else m[2, 2]))
+            sel = 2 * d + (0 if abs(fa - mc) <= abs(fb - mc) else 1)
+            # two independent partial sums (even/odd offsets): one chain of 28 dependent adds
+            # would be latency-bound
             base = i * pw + j
-            for k in range(28):
-                v = np.float64(flat[base + offs[sel, k]])
-                ok = not math.isnan(v)
-                x = v if ok else 0.0
-                s1 += x
-                s2 += x * x
-                n += 1.0 if ok else 0.0
+            sa = 0.0
+            sb = 0.0
+            qa = 0.0
+            qb = 0.0
+            na = 0.0
+            nb = 0.0
+            for k in range(0, 28, 2):
+                va = np.float64(flat[base + offs[sel, k]])
+                vb = np.float64(flat[base + offs[sel, k + 1]])
+                oka = not math.isnan(va)
+                okb = not math.isnan(vb)
+                xa = va if oka else 0.0
+                xb = vb if okb else 0.0
+                sa += xa
+                sb += xb
+                qa += xa * xa
+                qb += xb * xb
+                na += 1.0 if oka else 0.0
+                nb += 1.0 if okb else 0.0
+            s1 = sa + sb
+            s2 = qa + qb
+            n = na + nb
             mean = s1 / n
             var = max(s2 / n - mean * mean, 0.0)
             out[i, j] = _mmse(z, mean, var, cu2)
