@@ -366,7 +366,7 @@ def run(quick: bool) -> str:
         "output pixels to source pixels with a 17 x 17 grid of exact projections and bilinear "
         "interpolation instead of building a WarpedVRT per tile, reads one window at about the "
         "output resolution (GDAL picks the overview), stretches with a cached 65,536-entry lookup "
-        "table, and writes greyscale as 2-channel PNG at compression level 1. The mosaic is two "
+        "table, and writes greyscale as 1- or 2-channel PNG (RLE deflate, level 1). The mosaic is two "
         "items (2022-09-26 and 2024-01-01) on the same frame file; it stops reading once the later "
         "image has filled the tile, so inside the swath it costs about one item tile. Tiles agree "
         "with rio-tiler's warped read pixel for pixel at native resolution "
