@@ -143,6 +143,28 @@ def test_add_date_range_layer(page, live_server):
     assert page.errors == []
 
 
+def test_visualisation_in_db_with_a_palette(page, live_server):
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_selector("#map[data-ready='1']", timeout=30000)
+    cfg = page.evaluate("window.palsar2map.config")
+    layer = cfg["pairs"][0]["after"]
+    page.evaluate(f"window.palsar2map.setView({CENTRE[0]}, {CENTRE[1]}, 12)")
+    _wait_painted(page, layer)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.select_option("#vis-units", "db")
+    page.select_option("#vis-palette", "viridis")
+    page.click("#vis button")
+    _wait_painted(page, layer)
+    assert any("units=db" in u and "palette=viridis" in u and "min=-25" in u for u in requests)
+    colourful = page.evaluate("""id => { const c = window.palsar2map.layer(id).canvas;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] && d[i] !== d[i + 2]) n++; return n; }""",
+                              layer)
+    assert colourful > 50_000
+    assert page.errors == []
+
+
 def test_change_layer_and_legend(page, live_server):
     page.goto(f"{live_server.url}/map/")
     page.wait_for_selector("#map[data-ready='1']", timeout=30000)

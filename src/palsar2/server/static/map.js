@@ -414,12 +414,21 @@
     }
     for (const def of cfg.change_layers) layerRow(map.addLayer(def), $("change-layers"));
     $("vis-min").textContent = cfg.vis.min; $("vis-max").textContent = cfg.vis.max;
-    $("stretch-max").value = cfg.vis.max;
-    $("stretch-max").addEventListener("change", (e) => {
-      const v = Number(e.target.value);
-      if (!(v > 0)) return;
-      $("vis-max").textContent = v;
-      for (const l of map.layers) if (l.kind === "mosaic" || l.kind === "rgb") l.setParams(v === cfg.vis.max ? {} : { max: v });
+    $("vis-units").addEventListener("change", (e) => {  // sensible defaults when switching units
+      const db = e.target.value === "db";
+      $("vis-lo").value = db ? -25 : cfg.vis.min; $("vis-hi").value = db ? 0 : cfg.vis.max;
+    });
+    $("vis").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const units = $("vis-units").value, lo = Number($("vis-lo").value), hi = Number($("vis-hi").value);
+      if (!(hi > lo)) { $("status").textContent = "max must be greater than min"; return; }
+      const params = { units, min: lo, max: hi, gamma: Number($("vis-gamma").value) || 1, palette: $("vis-palette").value };
+      if (units === "dn" && lo === cfg.vis.min && hi === cfg.vis.max && params.gamma === 1 && !params.palette) {
+        for (const k of Object.keys(params)) delete params[k];  // the collection's default
+      } else if (params.gamma === 1) delete params.gamma;
+      $("vis-min").textContent = lo + (units === "db" ? " dB" : "");
+      $("vis-max").textContent = hi + (units === "db" ? " dB" : " DN");
+      for (const l of map.layers) if (l.kind === "mosaic") l.setParams(params);
     });
     buildSwipe(cfg); buildTime(cfg); buildLegend(cfg); bindPointer();
     $("add-range").addEventListener("submit", (e) => {  // any date range, as filterDate + mosaic
