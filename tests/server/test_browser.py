@@ -79,6 +79,7 @@ def test_map_loads_draws_swipes_and_inspects(page, live_server):
     before_px = _wait_painted(page, pair["before"])
     after_px = _wait_painted(page, pair["after"])
     assert before_px > 100_000 and after_px > 100_000
+    page.wait_for_function("window.palsar2map.idle()", timeout=30000)
     page.screenshot(path=str(ARTIFACTS / "map-layers.png"))
 
     # swipe: on, then drag the bar; the right layer's clip follows the bar
@@ -155,13 +156,11 @@ def test_visualisation_in_db_with_a_palette(page, live_server):
     page.select_option("#vis-units", "db")
     page.select_option("#vis-palette", "viridis")
     page.click("#vis button")
-    _wait_painted(page, layer)
-    assert any("units=db" in u and "palette=viridis" in u and "min=-25" in u for u in requests)
-    colourful = page.evaluate("""id => { const c = window.palsar2map.layer(id).canvas;
+    colourful = """id => { const c = window.palsar2map.layer(id).canvas;
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i + 3] && d[i] !== d[i + 2]) n++; return n; }""",
-                              layer)
-    assert colourful > 50_000
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] && d[i] !== d[i + 2]) n++; return n; }"""
+    page.wait_for_function(f"id => ({colourful})(id) > 50000", arg=layer, timeout=30000)
+    assert any("units=db" in u and "palette=viridis" in u and "min=-25" in u for u in requests)
     assert page.errors == []
 
 

@@ -53,6 +53,12 @@
       return e;
     }
     cached(src, z, x, y) { return this.cache.get(src + "|" + z + "/" + x + "/" + y); }
+    pending() {  // tiles of the current zoom still loading
+      let n = 0;
+      const tag = "|" + this.map.z + "/";
+      for (const [k, e] of this.cache) if (!e.ok && !e.failed && k.includes(tag)) n++;
+      return n;
+    }
     draw(drawn) {
       const m = this.map, c = this.canvas, ctx = c.getContext("2d");
       if (c.width !== m.width || c.height !== m.height) { c.width = m.width; c.height = m.height; }
@@ -134,6 +140,7 @@
     pan(dx, dy) { this.cx -= dx; this.cy -= dy; this.schedule(); }
     addLayer(def) { const l = new RasterLayer(this, def); this.layers.push(l); this.restack(); return l; }
     layer(id) { return this.layers.find((l) => l.id === id); }
+    idle() { return !this.pending && this.layers.every((l) => !l.visible || l.pending() === 0); }
     restack() { this.layers.forEach((l, i) => { l.canvas.style.zIndex = 2 + i; }); }
     schedule() {
       if (this.pending) return;
@@ -413,7 +420,7 @@
       layerRow(l, $("layers"));
     }
     for (const def of cfg.change_layers) layerRow(map.addLayer(def), $("change-layers"));
-    $("vis-min").textContent = cfg.vis.min; $("vis-max").textContent = cfg.vis.max;
+    $("vis-min").textContent = cfg.vis.min; $("vis-max").textContent = cfg.vis.max + " DN";
     $("vis-units").addEventListener("change", (e) => {  // sensible defaults when switching units
       const db = e.target.value === "db";
       $("vis-lo").value = db ? -25 : cfg.vis.min; $("vis-hi").value = db ? 0 : cfg.vis.max;
