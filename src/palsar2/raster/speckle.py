@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -55,7 +56,17 @@ def _boxcar(a: np.ndarray, size: int) -> np.ndarray:
     return kernels.moment_filter(a, size, kernels.BOXCAR, 1.0, 0.0)
 
 
+NETWORK_MEDIAN_MAX = 17  # sorting network up to 17x17; beyond, the sliding merge is faster
+
+
+@cache
+def _batcher(n: int) -> np.ndarray:
+    return kernels.batcher_pairs(n)
+
+
 def _median(a: np.ndarray, size: int) -> np.ndarray:
+    if size <= NETWORK_MEDIAN_MAX:
+        return kernels.median_network(a, size, _batcher(size * size))
     return kernels.median(a, size)
 
 
