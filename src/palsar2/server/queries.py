@@ -335,7 +335,9 @@ def thumbnail_image(state: ServerState, items: list[Any], region: Any, crs: Any,
         take = (dn != 0) & ~filled
         byte[take] = dn_lut(vis.stretch, vis.units, float(item.calibration_db))[dn[take]]
         filled |= take
-    if region.geom_type != "Polygon" or len(region.exterior.coords) != 5 or region.interiors:
+    from shapely.geometry import box
+
+    if not region.equals(box(*region.bounds)):  # mask outside a polygon region, not a bbox
         inside = ~geometry_mask([geom], out_shape=(h, w),
                                 transform=from_bounds(xmin, ymin, xmax, ymax, w, h))
         filled &= inside
