@@ -285,3 +285,13 @@ def test_summary_grid_disagreements_warn(tmp_path, make_product, old, new, match
     with pytest.warns(UserWarning, match=match) as rec:
         open_product(d)
     assert any(str(d) in str(w.message) for w in rec)
+
+
+@pytest.mark.parametrize("name", ["PRODUCT.ZIP", "odd name (1).zip"])
+def test_zip_names_gdal_can_read(tmp_path, make_product, name):
+    d = make_product(tmp_path / "src")
+    z = _zip_dir(d, tmp_path / name)
+    p = open_product(z)
+    with rasterio.open(p.href) as src:
+        assert src.read(1).any()
+    assert p.calibration_db == -83.0 and p.bands[0].lut_href.startswith("/vsizip/")

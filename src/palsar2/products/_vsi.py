@@ -28,7 +28,7 @@ def split_vsizip(href: str) -> tuple[str, str] | None:
 def vsizip_href(archive: str | os.PathLike, member: str) -> str:
     """GDAL path of a member of a zip archive (braces protect odd archive names)."""
     a = os.path.abspath(os.fspath(archive))
-    return f"{VSIZIP}{a}/{member}" if a.lower().endswith(".zip") else f"{VSIZIP}{{{a}}}/{member}"
+    return f"{VSIZIP}{a}/{member}" if a.endswith(".zip") else f"{VSIZIP}{{{a}}}/{member}"
 
 
 def read_bytes(href: str) -> bytes:
