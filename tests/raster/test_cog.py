@@ -89,3 +89,8 @@ def test_bad_options_name_them(tmp_path):
 def test_overview_factors():
     assert overview_factors((28000, 31000)) == [2, 4, 8, 16, 32, 64]
     assert overview_factors((512, 400)) == []
+
+
+def test_wrong_dimensions_name_data(tmp_path):
+    with pytest.raises(ParameterError, match="^data: expected 2-D or 3-D"):
+        write_cog(np.zeros((1, 2, 10, 10), np.float32), utm_geobox(10, 10), tmp_path / "x.tif")

@@ -152,3 +152,10 @@ def test_every_filter_has_its_halo():
     assert {n: s.halo(7) for n, s in speckle.FILTERS.items()} == {
         "boxcar": 3, "median": 3, "lee": 3, "enhanced_lee": 3, "frost": 3, "gamma_map": 3,
         "refined_lee": 3, "lee_sigma": 3}
+
+
+def test_multitemporal_bad_inputs_name_them():
+    with pytest.raises(ParameterError, match="^size:"):
+        speckle.multitemporal(np.ones((2, 5, 5), np.float32), 4)
+    with pytest.raises(ParameterError, match="^stack:"):
+        speckle.multitemporal(np.ones((5, 5), np.float32), 3)

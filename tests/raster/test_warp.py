@@ -75,3 +75,9 @@ def test_union_geobox_of_aligned_grids():
     g2 = utm_geobox(10, 10, x0=600000.0 + 50, y0=4140000.0 - 30)
     u = warp.union_geobox([g1, g2])
     assert tuple(u.shape) == (13, 15) and u.affine.c == 600000.0 and u.affine.f == 4140000.0
+
+
+def test_unreadable_cog_names_the_file(tmp_path):
+    reader = warp.COGWindowReader(str(tmp_path / "gone.tif"), (10, 10))
+    with pytest.raises(RasterError, match="gone.tif: cannot read window"):
+        reader[0:5, 0:5]
