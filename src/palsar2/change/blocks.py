@@ -28,6 +28,27 @@ def index_of(lr: np.ndarray, method: str) -> np.ndarray:
     return (np.sign(lr) * (1 - np.power(np.float32(10.0), -np.abs(lr) / np.float32(10.0)))).astype(np.float32)
 
 
+def object_scale_lr(b: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
+    """Log-ratio (dB) of size x size local means of the filtered power: the object-scale index.
+
+    Landslides of a few thousand m2 change by a few dB, inside the pixel noise of a single-look
+    filtered ratio; averaging over the object scale lowers the noise enough to see them.
+    """
+    from scipy.ndimage import uniform_filter
+
+    if size <= 1:
+        return a - b
+    pb = np.power(np.float32(10), b / np.float32(10))
+    pa = np.power(np.float32(10), a / np.float32(10))
+    ok = np.isfinite(pb) & np.isfinite(pa)
+    w = uniform_filter(ok.astype(np.float32), size, mode="constant")
+    sb = uniform_filter(np.where(ok, pb, 0).astype(np.float32), size, mode="constant")
+    sa = uniform_filter(np.where(ok, pa, 0).astype(np.float32), size, mode="constant")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = 10 * np.log10(sa / sb)
+    return np.where(ok & (w > 0.5), lr, np.nan).astype(np.float32)
+
+
 def chunk_stats(b_db: np.ndarray, a_db: np.ndarray, r0: int, c0: int, cfg: dict[str, Any]) -> dict[str, Any]:
     """Histogram of the index, per-tile histograms and coarse means (power) of one chunk."""
     b = b_db.astype(np.float32)
@@ -35,7 +56,11 @@ def chunk_stats(b_db: np.ndarray, a_db: np.ndarray, r0: int, c0: int, cfg: dict[
     lr = a - b
     idx = index_of(lr, cfg["method"])
     out: dict[str, Any] = {"r0": r0, "c0": c0, "hist": bin_counts(idx, cfg["edges"]),
-                           "lr_hist": bin_counts(lr, cfg["lr_edges"])}
+                           "lr_hist": bin_counts(lr, cfg["lr_edges"]),
+                           "obj_hist": np.zeros(len(cfg["lr_edges"]) - 1, np.int64)}
+    if cfg["object_window"] > 1 and cfg["obj_sample"](r0, c0):
+        # the object-scale spread is a frame statistic: a sample of chunks estimates it well
+        out["obj_hist"] = bin_counts(object_scale_lr(b, a, cfg["object_window"]), cfg["lr_edges"])
     # per-tile coarse histograms (tile ids global)
     t = cfg["tile_px"]
     te = cfg["tile_edges"]
@@ -81,6 +106,7 @@ def merge_stats(parts: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, A
     tiles = np.zeros((n_tiles, nb), np.int64)
     hist = np.zeros(len(cfg["edges"]) - 1, np.int64)
     lr_hist = np.zeros(len(cfg["lr_edges"]) - 1, np.int64)
+    obj_hist = np.zeros(len(cfg["lr_edges"]) - 1, np.int64)
     f = cfg["factor"]
     ch, cw = cfg["coarse_shape"]
     cb = np.full((ch, cw), np.nan, np.float32)
@@ -88,12 +114,13 @@ def merge_stats(parts: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, A
     for p in parts:
         hist += p["hist"]
         lr_hist += p["lr_hist"]
+        obj_hist += p["obj_hist"]
         np.add.at(tiles, p["tile_ids"], p["tile_counts"])
         i, j = p["r0"] // f, p["c0"] // f
         hh, ww = p["coarse_b"].shape
         cb[i:i + hh, j:j + ww] = p["coarse_b"]
         ca[i:i + hh, j:j + ww] = p["coarse_a"]
-    return {"hist": hist, "lr_hist": lr_hist, "tiles": tiles, "coarse_b": cb, "coarse_a": ca}
+    return {"hist": hist, "lr_hist": lr_hist, "obj_hist": obj_hist, "tiles": tiles, "coarse_b": cb, "coarse_a": ca}
 
 
 def upsample_bits(coarse: np.ndarray, f: int, block_info: Any = None) -> np.ndarray:
@@ -137,6 +164,19 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
         sl_change = (dec | inc) if p["landslide_sign"] == "both" else (dec if p["landslide_sign"] == "decrease" else inc)
         # (no water test: a slide on a slope facing away from the radar is as dark as water)
         slide = sl_change & slide_ok & has_dem & ~urban_b & ~sea_b
+        if p["object_window"] > 1 and (slide_ok & has_dem).any():
+            # object scale: confident seeds at k sigma of the smoothed ratio, grown at a lower level
+            olr = object_scale_lr(b, a, p["object_window"])
+            terrain = valid & slide_ok & has_dem & ~urban_b & ~sea_b & np.isfinite(olr)
+            d = np.where(terrain, olr - p["obj_mode"], 0)
+            lo_seed, lo_grow = d <= -p["obj_k"] * p["obj_sigma"], d <= -p["obj_grow_k"] * p["obj_sigma"]
+            hi_seed, hi_grow = d >= p["obj_k"] * p["obj_sigma"], d >= p["obj_grow_k"] * p["obj_sigma"]
+            obj = hysteresis(lo_seed, lo_grow) | hysteresis(hi_seed, hi_grow)
+            if p["landslide_sign"] == "decrease":
+                obj &= d < 0
+            elif p["landslide_sign"] == "increase":
+                obj &= d > 0
+            slide |= obj
         cls[slide] = C.LANDSLIDE
         # burnt / collapsed: strong decrease where the before image was bright urban
         urban_loss = dec & urban_b & ~water_a

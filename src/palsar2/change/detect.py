@@ -38,7 +38,8 @@ from palsar2.change.cleanup import clean_depth, mmu_pixels
 from palsar2.change.indices import METHODS
 from palsar2.change.themes import LookGeometry, distance_to, sea_mask, terrain_masks
 from palsar2.change.thresholds import (LR_RANGE, FINE_BIN_DB, TILE_BIN_DB, Histogram, ThresholdResult,
-                                       choose, edges_for, otsu, parse_threshold)
+                                       choose, edges_for, no_change_mode, otsu,
+                                       parse_threshold)
 from palsar2.errors import ChangeError, ParameterError
 
 # index -> (fine edges, tile edges)
@@ -77,6 +78,9 @@ class DetectOptions:
     lowland_distance_m: float = 2000.0   # ... and within this distance of the sea
     min_slope_deg: float = 10.0
     landslide_sign: str = "both"         # decrease | increase | both
+    object_window_m: float = 50.0        # landslides: also test the ratio of local means over ~50 m (0 = off)
+    object_k: float = 5.5                # ... seeds at k robust sigmas of that ratio's no-change mode
+    object_grow_k: float = 2.5           # ... grown down to this many sigmas
     urban_db: float = -4.0               # bright-before (urban) filtered sigma0 dB
     burnt_db: float = -11.0              # urban decrease at least this strong is "burnt" (collapse: -5..-8 dB)
     water_db: float | None = None        # None: Otsu on the coarse images
@@ -219,7 +223,8 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     (lo, hi, w), (tlo, thi, tw) = _INDEX_EDGES[opts.method]
     tile_px = max(16, int(round(opts.tile_m / px)))
     cfg = {"method": opts.method, "edges": edges_for(lo, hi, w), "lr_edges": edges_for(LR_RANGE[0], LR_RANGE[1], FINE_BIN_DB),
-           "tile_edges": edges_for(tlo, thi, tw), "tile_px": tile_px,
+           "tile_edges": edges_for(tlo, thi, tw), "tile_px": tile_px, "object_window": _object_window(opts, px),
+           "obj_sample": _ObjSample(len(chunks[0]) * len(chunks[1]), ch),
            "tile_rows": -(-shape[0] // tile_px), "tile_cols": -(-shape[1] // tile_px), "factor": f,
            "coarse_shape": (-(-shape[0] // f), -(-shape[1] // f))}
     r_off = np.cumsum((0,) + chunks[0])
@@ -245,12 +250,16 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     th = choose(hist, st["tiles"], cfg["tile_edges"], method, fixed_values, k_cfar=opts.k_cfar,
                 k_max=opts.k_cfar)
     params = _classifier_params(th, hist, coarse, opts, px)
+    om, osg = no_change_mode(Histogram(st["obj_hist"], cfg["lr_edges"])) if st["obj_hist"].sum() else (0.0, 1.0)
+    params.update(object_window=cfg["object_window"], obj_mode=om, obj_sigma=osg, obj_k=opts.object_k,
+                  obj_grow_k=opts.object_grow_k)
     timing["masks_thresholds_s"] = time.perf_counter() - t1 - timing["statistics_s"]
 
     # 5. lazy classes and log-ratio
     bits = da.map_blocks(blocks.upsample_bits, dtype=np.uint8, chunks=chunks,
                          coarse=dask.delayed(coarse["bits"]), f=f)
-    depth = (HYSTERESIS_DEPTH if opts.hysteresis else 0) + (params["clean_depth"] if params["clean"] else 0)
+    depth = (HYSTERESIS_DEPTH if opts.hysteresis else 0) + (params["clean_depth"] if params["clean"] else 0) \
+        + cfg["object_window"] // 2
     classes = da.map_overlap(_classify_block, b16, a16, bits, depth=depth, boundary="none",
                              dtype=np.uint8, trim=True, p=params, align_arrays=False)
     lr = da.map_blocks(_lr_block, b16, a16, dtype=np.float32)
@@ -259,6 +268,24 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
                         thresholds=th, alignment=alignment, params=params, histogram=hist,
                         lr_histogram=Histogram(st["lr_hist"], cfg["lr_edges"]), coarse=coarse, look=look,
                         log_ratio=lr, classes=classes, _stores=(sb, sa), timing=timing)
+
+
+def _object_window(opts: DetectOptions, px: float) -> int:
+    """Odd window (pixels) of the object-scale ratio; 1 when off or under 3 pixels."""
+    n = int(round(opts.object_window_m / px)) if opts.object_window_m > 0 else 1
+    n = n if n % 2 else n + 1
+    return n if n >= 3 else 1
+
+
+class _ObjSample:
+    """Which chunks feed the object-scale histogram: all of a small image, every third of a big one."""
+
+    def __init__(self, n_chunks: int, ch: int):
+        self.every = 1 if n_chunks < 12 else 3
+        self.ch = ch
+
+    def __call__(self, r0: int, c0: int) -> bool:
+        return (r0 // self.ch + c0 // self.ch) % self.every == 0
 
 
 def _store(shape, chunks, directory, name):

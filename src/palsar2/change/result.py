@@ -143,23 +143,19 @@ class ChangeResult:
         px = math.sqrt(self.pixel_area_m2)
         cell = max(1, int(round(GRID_CELL_M / px)))
         counts = np.zeros(256, np.int64)
-        grid: dict[tuple[int, int], np.ndarray] = {}
+        grid = np.zeros((-(-shape[0] // cell), -(-shape[1] // cell), len(C.CLASSES)), np.int64)
+        slot = np.zeros(256, np.int64)
+        slot[[c.code for c in C.CLASSES]] = np.arange(len(C.CLASSES))
         with rasterio.open(tmp / "classes.tif") as cs, rasterio.open(tmp / "log_ratio.tif") as ls:
             def read(r0: int, r1: int, c0: int, c1: int):
                 w = Window(c0, r0, c1 - c0, r1 - r0)
                 cls = cs.read(1, window=w)
                 counts[:] += np.bincount(cls.ravel(), minlength=256)
-                # per 1 km cell counts of change classes
                 ch = cls > C.NO_CHANGE
-                if ch.any():
-                    rr, cc = np.nonzero(ch)
-                    key = ((rr + r0) // cell) * 1_000_000 + (cc + c0) // cell
-                    codes = cls[rr, cc].astype(np.int64)
-                    u, inv = np.unique(key * 256 + codes, return_inverse=True)
-                    n = np.bincount(inv)
-                    for uu, nn in zip(u, n):
-                        kk, code = divmod(int(uu), 256)
-                        grid.setdefault((kk // 1_000_000, kk % 1_000_000), np.zeros(256, np.int64))[code] += nn
+                if not ch.any():
+                    return cls, None
+                rr, cc = np.nonzero(ch)
+                np.add.at(grid, ((rr + r0) // cell, (cc + c0) // cell, slot[cls[rr, cc]]), 1)
                 return cls, ls.read(1, window=w)
 
             block = VECTOR_BLOCK
@@ -171,7 +167,7 @@ class ChangeResult:
         write_vectors(self.records, str(crs), tmp / "polygons.gpkg", tmp / "polygons.geojson")
         self.stats = self._stats(counts, grid, cell, px, gaz, tmp / "classes.tif")
 
-    def _stats(self, counts: np.ndarray, grid: dict, cell: int, px: float, gaz: Any,
+    def _stats(self, counts: np.ndarray, grid: np.ndarray, cell: int, px: float, gaz: Any,
                classes_path: Path) -> dict[str, Any]:
         area = self.pixel_area_m2
         areas = {c.name: float(counts[c.code] * area) for c in C.CLASSES if c.code != C.NODATA}
@@ -181,11 +177,11 @@ class ChangeResult:
             d[r["class"]] = round(d.get(r["class"], 0.0) + r["area_m2"], 2)
         t = self.geobox.affine
         cells = []
-        for (i, j), n in sorted(grid.items()):
-            x0, y0 = t @ (j * cell, i * cell)
-            cells.append({"row": i, "col": j, "x_min": round(x0, 2), "y_max": round(y0, 2),
-                          "areas_m2": {C.BY_CODE[k].name: float(n[k] * area) for k in np.nonzero(n)[0]
-                                       if k in C.BY_CODE}})
+        for i, j in zip(*np.nonzero(grid.sum(axis=2))):
+            x0, y0 = t @ (int(j) * cell, int(i) * cell)
+            n = grid[i, j]
+            cells.append({"row": int(i), "col": int(j), "x_min": round(x0, 2), "y_max": round(y0, 2),
+                          "areas_m2": {C.CLASSES[k].name: float(n[k] * area) for k in np.nonzero(n)[0]}})
         shore = self._shoreline(classes_path)
         o = self.options
         return {
@@ -233,6 +229,14 @@ class ChangeResult:
         cols = np.minimum(np.arange(cls.shape[1]) * step // f, sea.shape[1] - 1)
         sea_up = sea[rows[:, None], cols[None, :]]
         new = cls == C.NEW_LAND
+        if not new.any():
+            return {"transects": 0, "advancing": 0, "note": "no new land"}
+        # only the box around the new land (plus the longest transect) needs distance transforms
+        rr, cc = np.nonzero(new)
+        m = int(1000.0 / (px * step)) + 2
+        r0, r1 = max(rr.min() - m, 0), min(rr.max() + m + 1, cls.shape[0])
+        c0, c1 = max(cc.min() - m, 0), min(cc.max() + m + 1, cls.shape[1])
+        cls, sea_up, new = cls[r0:r1, c0:c1], sea_up[r0:r1, c0:c1], new[r0:r1, c0:c1]
         land_before = (cls != C.NODATA) & ~sea_up & ~new
         return shoreline_advance(land_before, new, px * step)
 

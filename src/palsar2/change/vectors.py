@@ -15,42 +15,49 @@ import numpy as np
 import shapely
 from affine import Affine
 from rasterio.features import shapes
-from scipy import ndimage as ndi
 from shapely.geometry import shape
 
 from palsar2.change.classes import BY_CODE, NO_CHANGE
-from palsar2.change.cleanup import STRUCT8
 
 WindowReader = Callable[[int, int, int, int], tuple[np.ndarray, np.ndarray | None]]
 
 
 def polygonize(classes: np.ndarray, transform: Affine, change_db: np.ndarray | None = None,
                codes: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
-    """Polygons of each change class: dicts with geometry, code, class, n_pixels, sum_db, area_m2."""
+    """Polygons of each change class: dicts with geometry, code, class, n_pixels, sum_db, area_m2.
+
+    One labelling of same-class 8-connected regions (skimage) for all classes at once, then one
+    ``rasterio.features.shapes`` pass over the labels.
+    """
+    from skimage.measure import label
+
     px_area = abs(transform.a * transform.e - transform.b * transform.d)
+    m = classes > NO_CHANGE
+    if codes is not None:
+        m &= np.isin(classes, codes)
+    if not m.any():
+        return []
+    lab, n = label(np.where(m, classes, 0), background=0, connectivity=2, return_num=True)
+    flat = lab.ravel()
+    cnt = np.bincount(flat, minlength=n + 1)
+    code_of = np.zeros(n + 1, np.int64)
+    code_of[flat] = classes.ravel()  # every pixel of a region holds the same code
+    if change_db is not None:
+        ok = m & np.isfinite(change_db)
+        sdb = np.bincount(flat, weights=np.where(ok, change_db, 0.0).ravel().astype(np.float64), minlength=n + 1)
+        ndb = np.bincount(flat, weights=ok.ravel().astype(np.float64), minlength=n + 1)
+    parts: dict[int, list] = defaultdict(list)
+    for geom, val in shapes(lab.astype(np.int32), mask=lab > 0, connectivity=8, transform=transform):
+        parts[int(val)].append(shape(geom))
     out: list[dict[str, Any]] = []
-    codes = codes if codes is not None else tuple(int(c) for c in np.unique(classes) if c > NO_CHANGE)
-    for code in codes:
-        m = classes == code
-        if not m.any():
-            continue
-        lab, n = ndi.label(m, structure=STRUCT8)
-        cnt = np.bincount(lab.ravel(), minlength=n + 1)
+    for i, ps in parts.items():
+        code = int(code_of[i])
+        g = ps[0] if len(ps) == 1 else shapely.union_all(ps)
+        rec = {"geometry": g, "code": code, "class": BY_CODE[code].name if code in BY_CODE else str(code),
+               "n_pixels": int(cnt[i]), "area_m2": float(cnt[i] * px_area)}
         if change_db is not None:
-            v = np.where(m & np.isfinite(change_db), change_db, 0.0).astype(np.float64)
-            sdb = np.bincount(lab.ravel(), weights=v.ravel(), minlength=n + 1)
-            ndb = np.bincount(lab.ravel(), weights=(m & np.isfinite(change_db)).ravel().astype(np.float64),
-                              minlength=n + 1)
-        parts: dict[int, list] = defaultdict(list)
-        for geom, val in shapes(lab.astype(np.int32), mask=lab > 0, connectivity=8, transform=transform):
-            parts[int(val)].append(shape(geom))
-        for i, ps in parts.items():
-            g = ps[0] if len(ps) == 1 else shapely.union_all(ps)
-            rec = {"geometry": g, "code": code, "class": BY_CODE[code].name if code in BY_CODE else str(code),
-                   "n_pixels": int(cnt[i]), "area_m2": float(cnt[i] * px_area)}
-            if change_db is not None:
-                rec["sum_db"], rec["n_db"] = float(sdb[i]), float(ndb[i])
-            out.append(rec)
+            rec["sum_db"], rec["n_db"] = float(sdb[i]), float(ndb[i])
+        out.append(rec)
     return out
 
 
