@@ -20,7 +20,7 @@ from pyproj import Geod
 from shapely.geometry import Polygon
 
 from palsar2.products import footprint, open_product, write_product
-from palsar2.products.testing import quad_lonlat, sample_spec, swath_quad
+from palsar2.products.testing import inside_quad, quad_lonlat, sample_spec, swath_quad
 
 FULL = (31459, 27964)  # the real L1.5 UBS sample
 QUICK = (6000, 5400)
@@ -34,10 +34,7 @@ def _source(shape: tuple[int, int], quad: np.ndarray):
 
     def rows(r0: int, r1: int) -> np.ndarray:
         y = (np.arange(r0, r1, dtype=np.float64) + 0.5)[:, None]
-        inside = np.ones((r1 - r0, w), dtype=bool)
-        for i in range(4):
-            (x0, y0), (x1, y1) = quad[i], quad[(i + 1) % 4]
-            inside &= (x1 - x0) * (y - y0) - (y1 - y0) * (cols - x0) >= 0
+        inside = inside_quad(quad, cols, y)
         dn = (((np.arange(r0, r1)[:, None] * 7 + np.arange(w) * 3) % 4000) + 1000).astype(np.uint16)
         return np.where(inside, dn, np.uint16(0))
 

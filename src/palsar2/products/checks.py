@@ -51,6 +51,15 @@ def to_grid_xy(geobox: GeoBox, lonlat: np.ndarray) -> np.ndarray:
     return np.c_[x, y]
 
 
+def pixel_to_lonlat(geobox: GeoBox, xy: np.ndarray) -> np.ndarray:
+    """Pixel-edge (col, row) coordinates of a grid to lon/lat, shape (N, 2)."""
+    a = geobox.affine
+    x = a.c + a.a * xy[:, 0] + a.b * xy[:, 1]
+    y = a.f + a.d * xy[:, 0] + a.e * xy[:, 1]
+    lon, lat = transformer(geobox.crs.to_wkt(), "EPSG:4326").transform(x, y)
+    return np.c_[lon, lat]
+
+
 def _metre_scale(geobox: GeoBox) -> float:
     """Metres per CRS unit (1 for projected grids, ~111 km for degrees)."""
     return 1.0 if not geobox.crs.geographic else _M_PER_DEG

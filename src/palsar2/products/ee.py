@@ -19,7 +19,7 @@ from typing import Any
 
 from palsar2.errors import IdentifierError, ParameterError, ProductError
 from palsar2.products._vsi import exists, read_bytes
-from palsar2.products.georef import read_georef
+from palsar2.products.georef import check_dn_image, read_georef
 from palsar2.products.ids import (
     ORBIT_DIRECTIONS,
     POLARISATIONS,
@@ -215,12 +215,7 @@ def open_ee_export(href: str, *, source: str | None = None, **options: Any) -> P
     opts, _ = normalise_metadata(options, strict=True, where="open_product options")
     # the file itself first: an unreadable or non-DN file is the more useful error
     georef = read_georef(href)
-    if georef.count != 1:
-        raise ProductError(f"{where}: {georef.count} bands; an export of the collection has one (b1)")
-    if georef.dtype != "uint16":
-        raise ProductError(f"{where}: data type {georef.dtype}; exports must keep the uint16 DN of b1")
-    if georef.tiff is not None and georef.tiff.truncated:
-        raise ProductError(f"{where}: truncated (image data runs past the end of the file)")
+    check_dn_image(georef, where, expected="an export of the collection's band b1")
     sidecar_path, sidecar_raw = _sidecar(href)
     side, side_extra = normalise_metadata(sidecar_raw, strict=False, where=sidecar_path or "")
     from_name = parse_ee_name(stem)

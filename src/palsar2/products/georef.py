@@ -299,6 +299,19 @@ def normalise_crs(crs_wkt: str, utm_hint: tuple[int, bool] | None = None) -> tup
     return CRS(pcrs.to_wkt()), None
 
 
+def check_dn_image(georef: Georef, href: str, *, expected: str) -> None:
+    """ProductError unless the image is one band of uint16 DN and not truncated.
+
+    ``expected`` says what the file should have been, for the message (e.g. "a PALSAR-2 image").
+    """
+    if georef.count != 1:
+        raise ProductError(f"{href}: {georef.count} bands; {expected} has one")
+    if georef.dtype != "uint16":
+        raise ProductError(f"{href}: data type {georef.dtype}; {expected} holds uint16 DN")
+    if georef.tiff is not None and georef.tiff.truncated:
+        raise ProductError(f"{href}: truncated (image data runs past the end of the file)")
+
+
 def read_georef(href: str, *, tiff: TiffInfo | None = None, use_tifffile: bool = True) -> Georef:
     """Open one GeoTIFF (local or GDAL path) and return its grid as a GeoBox with a CRS note."""
     try:

@@ -10,7 +10,7 @@ import warnings
 from palsar2.errors import GeoreferenceError, IdentifierError, ProductError, SummaryError
 from palsar2.products._vsi import exists, read_bytes
 from palsar2.products.checks import warn_corners_outside_grid
-from palsar2.products.georef import Georef, read_georef
+from palsar2.products.georef import Georef, check_dn_image, read_georef
 from palsar2.products.ids import POLARISATIONS, ProductFileName, product_key
 from palsar2.products.lut import DEFAULT_CALIBRATION_DB, read_lut
 from palsar2.products.model import Band, Product
@@ -49,16 +49,6 @@ def _img_name(name: str) -> ProductFileName | None:
     return parsed if parsed.kind == "IMG" else None
 
 
-def _check_image(georef: Georef, href: str) -> None:
-    if georef.count != 1:
-        raise ProductError(f"{href}: {georef.count} bands, a PALSAR-2 image has one")
-    if georef.dtype != "uint16":
-        raise ProductError(f"{href}: data type {georef.dtype}, PALSAR-2 DN are uint16")
-    t = georef.tiff
-    if t is not None and t.truncated:
-        raise ProductError(f"{href}: truncated (image data runs past the end of the file)")
-
-
 def open_jaxa(base: str, names: list[str], *, source: str) -> Product:
     """Open the product whose files ``names`` sit in ``base`` (a directory or /vsizip/ prefix)."""
     join = posixpath.join if base.startswith("/vsi") else os.path.join
@@ -89,7 +79,7 @@ def open_jaxa(base: str, names: list[str], *, source: str) -> Product:
                 f"{href}: IDs in the file name ({parsed.scene_id}, {parsed.product_id}) disagree "
                 f"with summary.txt ({sid}, {pid})")
         georef = read_georef(href)
-        _check_image(georef, href)
+        check_dn_image(georef, href, expected="a PALSAR-2 image")
         desc = georef.tiff.description if georef.tiff is not None else None
         if desc and desc.strip() in POLARISATIONS and desc.strip() != parsed.polarisation:
             warnings.warn(f"{href}: ImageDescription {desc!r} disagrees with the file name's "

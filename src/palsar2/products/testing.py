@@ -21,12 +21,14 @@ from affine import Affine
 from odc.geo.geobox import GeoBox
 from pyproj import Transformer
 
+from palsar2.products.checks import pixel_to_lonlat
 from palsar2.products.ids import ProductId, SceneId
 from palsar2.products.writer import ProductSpec, write_product
 
 __all__ = [
     "NOTO_CENTRE",
     "SampleProduct",
+    "inside_quad",
     "quad_lonlat",
     "sample_spec",
     "swath_quad",
@@ -81,7 +83,7 @@ def swath_quad(shape: tuple[int, int], rotation_deg: float = -12.0, fill: float 
     return local @ rot.T + np.array([w / 2, h / 2])
 
 
-def _inside(quad: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def inside_quad(quad: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Points inside a convex quadrilateral given clockwise on screen (y down)."""
     ok = np.ones(np.broadcast(x, y).shape, dtype=bool)
     for i in range(4):
@@ -106,7 +108,7 @@ def swath_source(shape: tuple[int, int], quad: np.ndarray, *, seed: int = 0,
     def rows(r0: int, r1: int) -> np.ndarray:
         out = np.zeros((r1 - r0, w), dtype=np.uint16)
         for i, r in enumerate(range(r0, r1)):
-            inside = _inside(quad, cols, np.full(w, r + 0.5))
+            inside = inside_quad(quad, cols, np.full(w, r + 0.5))
             if not inside.any():
                 continue
             rng = np.random.default_rng([seed, r])
@@ -120,12 +122,7 @@ def swath_source(shape: tuple[int, int], quad: np.ndarray, *, seed: int = 0,
 
 def quad_lonlat(geobox: GeoBox, quad: np.ndarray) -> np.ndarray:
     """Pixel-edge (col, row) points to lon/lat."""
-    a = geobox.affine
-    x = a.c + a.a * quad[:, 0]
-    y = a.f + a.e * quad[:, 1]
-    tr = Transformer.from_crs(geobox.crs.to_wkt(), "EPSG:4326", always_xy=True)
-    lon, lat = tr.transform(x, y)
-    return np.c_[lon, lat]
+    return pixel_to_lonlat(geobox, quad)
 
 
 def sample_spec(*, scene_id: str | SceneId = DEFAULT_SCENE, product_id: str | ProductId = DEFAULT_PRODUCT,

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 from odc.geo.geobox import GeoBox
-from pyproj import Transformer
 
 from palsar2.errors import ParameterError
+from palsar2.products.checks import pixel_to_lonlat
 from palsar2.products.ids import POLARISATIONS, ProductFileName, ProductId, SceneId, product_key
 from palsar2.products.lut import format_lut
 from palsar2.products.summary import Corners, LonLat, Summary, format_utc
@@ -244,12 +244,7 @@ def _write_image(path: Path, spec: ProductSpec, source: Callable[[int, int], np.
 
 def _lonlat(geobox: GeoBox, xy: np.ndarray) -> list[LonLat]:
     """Pixel-edge coordinates (x=col, y=row) to lon/lat."""
-    a = geobox.affine
-    ex = a.c + a.a * xy[:, 0] + a.b * xy[:, 1]
-    ny = a.f + a.d * xy[:, 0] + a.e * xy[:, 1]
-    tr = Transformer.from_crs(geobox.crs.to_wkt(), "EPSG:4326", always_xy=True)
-    lon, lat = tr.transform(ex, ny)
-    return [LonLat(float(o), float(t)) for o, t in zip(lon, lat)]
+    return [LonLat(float(lon), float(lat)) for lon, lat in pixel_to_lonlat(geobox, xy)]
 
 
 def _corners_from_xy(geobox: GeoBox, quad: np.ndarray) -> Corners:
