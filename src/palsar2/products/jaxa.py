@@ -8,7 +8,7 @@ import re
 import warnings
 
 from palsar2.errors import GeoreferenceError, IdentifierError, ProductError, SummaryError
-from palsar2.products._vsi import exists, read_bytes
+from palsar2.products._vsi import read_bytes
 from palsar2.products.checks import warn_corners_outside_grid
 from palsar2.products.georef import Georef, check_dn_image, read_georef
 from palsar2.products.ids import POLARISATIONS, ProductFileName, product_key
@@ -86,7 +86,7 @@ def open_jaxa(base: str, names: list[str], *, source: str) -> Product:
                           f"polarisation {parsed.polarisation}", stacklevel=3)
         lut_name = ProductFileName.build("LUT", parsed.polarisation, sid, pid)
         lut_path = join(base, lut_name)
-        if lut_name in names or exists(lut_path):
+        if lut_name in names:
             bands.append(Band(parsed.polarisation, href, lut_path, read_lut(lut_path).calibration_db))
         else:
             if lut_name in summary.lut_files:
