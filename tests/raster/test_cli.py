@@ -88,3 +88,14 @@ def test_bad_param_names_it(ingested, tmp_path, capsys):
               "--home", str(home)])
     assert exc.value.code == 2
     assert "looks: not a number" in capsys.readouterr().err
+
+
+def test_image_collection_from_a_real_catalog_query(ingested):
+    from palsar2.catalog import open_catalog
+    from palsar2.raster.image import Image, ImageCollection
+
+    home, item = ingested
+    coll = open_catalog(home).collection(item.collection)
+    images = ImageCollection.from_collection(coll)
+    assert images.source_ids == (item.id,)
+    np.testing.assert_array_equal(images.mosaic().to_numpy(), Image.from_item(item).to_numpy())
