@@ -66,8 +66,9 @@ def bench_register(n: int) -> tuple[str, dict[str, float]]:
         "",
         "| what | products/s | ratio |",
         "|---|---:|---:|",
-        row("register (default: in the calling process), footprint of valid data", ref),
-        row("register with 2 worker processes, footprint of valid data", rates[2]),
+        row("register in the calling process, footprint of valid data", ref),
+        row("register with 2 worker processes (the default from 64 products), footprint of "
+            "valid data", rates[2]),
         row("register, metadata only (`footprint=\"summary\"`: summary.txt corners), in the "
             "calling process", rates["summary-1"]),
         row("register, metadata only, 2 worker processes", rates["summary-2"]),

@@ -134,8 +134,8 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
     valid pixels (metadata only: fast registration of large archives; EE exports still read data).
 
     Reading, checksums, footprints and COG conversion run in ``workers`` processes (default: one
-    per core for copying batches of 4 or more, none for in-place registration); the calling
-    process owns every temporary folder and commits one product at a time, in input order.
+    per core for 4 or more copies, or 64 or more in-place registrations); the calling process
+    owns every temporary folder and commits one product at a time, in input order.
     """
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
@@ -148,10 +148,10 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
             report.failed.append((source, str(exc)))
             report.errors.append(exc)
     cpus = os.cpu_count() or 1
-    # Worker processes pay off for COG conversion; in-place registration is cheaper than the
-    # inter-process traffic, so it stays in this process unless asked otherwise.
-    n_workers = workers if workers is not None else (cpus if not in_place and len(todo) >= 4
-                                                     else 1)
+    # Worker processes pay off at once for COG conversion; for in-place registration (~7 ms a
+    # product) only for long batches, where the pool's start-up is amortised.
+    n_workers = workers if workers is not None else (
+        cpus if len(todo) >= (64 if in_place else 4) else 1)
     n_workers = max(1, min(n_workers, len(todo) or 1))
     threads = max(1, cpus // n_workers)
     job = partial(_work, str(catalog.path), ee_metadata, in_place, replace, collection, threads,
