@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(os.environ.get("PALSAR2_BENCH_DIR", Path(__file__).resolve().parent.parent / "bench-output"))
+ROOT = Path(os.environ.get("PALSAR2_BENCH_DIR", Path(__file__).resolve().parent.parent / "bench-output" / "change"))
 QUALITY = ((202, 760), (303, 770))
 IBURI_F1 = 0.32
 

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from palsar2.change import classes as C
-from palsar2.change.cleanup import clean_classes, hysteresis
+from scipy import ndimage as ndi
+
+from palsar2.change.cleanup import STRUCT8, clean_classes, hysteresis
 from palsar2.change.thresholds import bin_counts
 
 # bits of the coarse mask layer (COASTAL: close enough to the pre-event sea for new land)
@@ -38,14 +40,21 @@ def object_scale_lr(b: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
 
     if size <= 1:
         return a - b
-    pb = np.power(np.float32(10), b / np.float32(10))
-    pa = np.power(np.float32(10), a / np.float32(10))
+    c = np.float32(np.log(10) / 10)
+    pb = np.exp(b.astype(np.float32) * c)
+    pa = np.exp(a.astype(np.float32) * c)
     ok = np.isfinite(pb) & np.isfinite(pa)
-    w = uniform_filter(ok.astype(np.float32), size, mode="constant")
-    sb = uniform_filter(np.where(ok, pb, 0).astype(np.float32), size, mode="constant")
-    sa = uniform_filter(np.where(ok, pa, 0).astype(np.float32), size, mode="constant")
+    full = bool(ok.all())
+    if not full:
+        pb[~ok] = 0
+        pa[~ok] = 0
+    sb = uniform_filter(pb, size, mode="constant")
+    sa = uniform_filter(pa, size, mode="constant")
     with np.errstate(divide="ignore", invalid="ignore"):
-        lr = 10 * np.log10(sa / sb)
+        lr = np.log(sa / sb) * np.float32(1 / c)
+    if full:
+        return lr.astype(np.float32)
+    w = uniform_filter(ok.astype(np.float32), size, mode="constant")
     return np.where(ok & (w > 0.5), lr, np.nan).astype(np.float32)
 
 
@@ -61,21 +70,21 @@ def chunk_stats(b_db: np.ndarray, a_db: np.ndarray, r0: int, c0: int, cfg: dict[
     if cfg["object_window"] > 1 and cfg["obj_sample"](r0, c0):
         # the object-scale spread is a frame statistic: a sample of chunks estimates it well
         out["obj_hist"] = bin_counts(object_scale_lr(b, a, cfg["object_window"]), cfg["lr_edges"])
-    # per-tile coarse histograms (tile ids global)
+    # per-tile coarse histograms (tile ids global), counted on chunk-local tile ids: no sorting
     t = cfg["tile_px"]
     te = cfg["tile_edges"]
     n = len(te) - 1
-    rows = (r0 + np.arange(b.shape[0])) // t
-    cols = (c0 + np.arange(b.shape[1])) // t
-    tid = rows[:, None] * cfg["tile_cols"] + cols[None, :]
+    tr0, tc0 = r0 // t, c0 // t
+    lrow = (r0 + np.arange(b.shape[0])) // t - tr0
+    lcol = (c0 + np.arange(b.shape[1])) // t - tc0
+    nlr, nlc = int(lrow[-1]) + 1, int(lcol[-1]) + 1
     ok = np.isfinite(idx) & (idx >= te[0]) & (idx < te[-1])
-    if ok.any():
-        k = np.clip(((idx[ok] - te[0]) * (n / (te[-1] - te[0]))).astype(np.int64), 0, n - 1)
-        ids, inv = np.unique(tid[ok], return_inverse=True)
-        counts = np.bincount(inv * n + k, minlength=len(ids) * n).reshape(len(ids), n)
-        out["tile_ids"], out["tile_counts"] = ids, counts.astype(np.int32)
-    else:
-        out["tile_ids"], out["tile_counts"] = np.zeros(0, np.int64), np.zeros((0, n), np.int32)
+    k = np.clip(((np.where(ok, idx, te[0]) - te[0]) * (n / (te[-1] - te[0]))), 0, n - 1).astype(np.int32)
+    loc = (lrow[:, None] * nlc + lcol[None, :]).astype(np.int32)
+    counts = np.bincount((loc * n + k)[ok], minlength=nlr * nlc * n).reshape(nlr * nlc, n)
+    gr = (tr0 + np.arange(nlr))[:, None] * cfg["tile_cols"] + (tc0 + np.arange(nlc))[None, :]
+    keep = counts.sum(axis=1) > 0
+    out["tile_ids"], out["tile_counts"] = gr.ravel()[keep].astype(np.int64), counts[keep].astype(np.int32)
     f = cfg["factor"]
     out["coarse_b"], out["coarse_a"] = block_mean_db(b, f), block_mean_db(a, f)
     return out
@@ -160,29 +169,33 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     cls[inc] = C.INCREASE
     cls[dec] = C.DECREASE
     if p["themes"]:
-        # landslide candidates: change on steep slopes outside layover/shadow, not urban, not water
-        sl_change = (dec | inc) if p["landslide_sign"] == "both" else (dec if p["landslide_sign"] == "decrease" else inc)
-        # (no water test: a slide on a slope facing away from the radar is as dark as water)
-        slide = sl_change & slide_ok & has_dem & ~urban_b & ~sea_b
-        if p["object_window"] > 1 and (slide_ok & has_dem).any():
-            # object scale: confident seeds at k sigma of the smoothed ratio, grown at a lower level
+        obj_dec = obj_inc = np.zeros(b.shape, bool)
+        slide_terrain = valid & slide_ok & has_dem & ~urban_b & ~sea_b
+        if p["object_window"] > 1 and (slide_terrain | urban_b).any():
+            # object scale: confident seeds at k sigma of the local-mean ratio, grown at a lower level
             olr = object_scale_lr(b, a, p["object_window"])
-            terrain = valid & slide_ok & has_dem & ~urban_b & ~sea_b & np.isfinite(olr)
-            d = np.where(terrain, olr - p["obj_mode"], 0)
-            lo_seed, lo_grow = d <= -p["obj_k"] * p["obj_sigma"], d <= -p["obj_grow_k"] * p["obj_sigma"]
-            hi_seed, hi_grow = d >= p["obj_k"] * p["obj_sigma"], d >= p["obj_grow_k"] * p["obj_sigma"]
-            obj = hysteresis(lo_seed, lo_grow) | hysteresis(hi_seed, hi_grow)
-            if p["landslide_sign"] == "decrease":
-                obj &= d < 0
-            elif p["landslide_sign"] == "increase":
-                obj &= d > 0
-            slide |= obj
-        cls[slide] = C.LANDSLIDE
-        # burnt / collapsed: strong decrease where the before image was bright urban
-        urban_loss = dec & urban_b & ~water_a
-        burnt = urban_loss & (lr <= p["burnt_db"])
-        cls[urban_loss & ~burnt] = C.COLLAPSED
-        cls[burnt] = C.BURNT
+            d = np.where(np.isfinite(olr) & (slide_terrain | urban_b), olr - p["obj_mode"], 0)
+            ks, kg = p["obj_k"] * p["obj_sigma"], p["obj_grow_k"] * p["obj_sigma"]
+            obj_dec = hysteresis(d <= -ks, d <= -kg)
+            obj_inc = hysteresis(d >= ks, d >= kg)
+        # landslide candidates: change on steep slopes outside layover/shadow, not urban, not sea
+        # (no water test: a slide on a slope facing away from the radar is as dark as water)
+        sign = p["landslide_sign"]
+        sl_dec, sl_inc = (dec | obj_dec), (inc | obj_inc)
+        sl_change = (sl_dec | sl_inc) if sign == "both" else (sl_dec if sign == "decrease" else sl_inc)
+        cls[sl_change & slide_terrain] = C.LANDSLIDE
+        # burnt / collapsed: decrease where the before image was bright urban; burnt when the
+        # object's mean change is at least burnt_db (decided per object, so one district is one class)
+        urban_loss = (dec | obj_dec) & urban_b & ~water_a
+        if urban_loss.any():
+            lab, n = ndi.label(urban_loss, structure=STRUCT8)
+            cnt = np.bincount(lab.ravel(), minlength=n + 1)
+            mean = np.bincount(lab.ravel(), weights=np.where(urban_loss, lr, 0).ravel(), minlength=n + 1) / np.maximum(cnt, 1)
+            burnt_obj = mean <= p["burnt_db"]
+            burnt_obj[0] = False
+            burnt = burnt_obj[lab]
+            cls[urban_loss & ~burnt] = C.COLLAPSED
+            cls[burnt] = C.BURNT
         # inundation: decrease to water on lowland near the sea, not sea before
         cls[dec & lowland & water_a & ~water_b & ~sea_b] = C.INUNDATION
         # new land: water before, land after, next to the sea (coastal uplift)
