@@ -34,6 +34,7 @@ SAT = "https://stac-extensions.github.io/sat/v1.2.0/schema.json"
 PROJ = ProjectionExtension.get_schema_uri()
 VIEW = "https://stac-extensions.github.io/view/v1.1.0/schema.json"
 EXTENSIONS = (SAR, SAT, PROJ, VIEW)
+_PREFIXES = ("sar:", "sat:", "proj:", "view:")  # an extension is declared only with its fields
 _TIME_PROPS = ("datetime", "start_datetime", "end_datetime")
 
 
@@ -64,7 +65,9 @@ def item_to_stac(item: Item, *, collection_href: str = "../collection.json") -> 
             props["proj:wkt2"] = g.crs.to_wkt()
     pi = pystac.Item(id=item.id, geometry=json.loads(shapely.to_geojson(item.geometry)),
                      bbox=list(item.bbox), datetime=item.datetime, properties=props,
-                     collection=item.collection, stac_extensions=list(EXTENSIONS))
+                     collection=item.collection,
+                     stac_extensions=[uri for uri, prefix in zip(EXTENSIONS, _PREFIXES, strict=True)
+                                      if any(k.startswith(prefix) for k in props)])
     pi.add_link(pystac.Link(pystac.RelType.COLLECTION, collection_href,
                             media_type=pystac.MediaType.JSON))
     for key, asset in item.assets.items():
