@@ -143,7 +143,9 @@ def collection_to_stac(definition: CollectionDefinition, items: list[Item]) -> p
         id=definition.id, description=definition.description, extent=extent,
         title=definition.title, license=definition.license,
         keywords=list(definition.keywords) or None, providers=providers or None,
-        summaries=pystac.Summaries(summaries), stac_extensions=[SAR, SAT],
+        summaries=pystac.Summaries(summaries),
+        stac_extensions=[uri for uri, prefix in ((SAR, "sar:"), (SAT, "sat:"))
+                         if any(k.startswith(prefix) for k in summaries)],
         extra_fields={"palsar2:definition": definition.to_dict()},
     )
     return coll
