@@ -110,6 +110,9 @@ def test_stack_and_multitemporal(make_item, rng):
     s = stack(ImageCollection.from_items(items).images)
     out = speckle.multitemporal(s, 5).compute()
     np.testing.assert_array_equal(out, speckle.multitemporal(s.compute(), 5))
+    filtered = ImageCollection.from_items(items).sigma0("db").multitemporal(5)
+    assert len(filtered) == 3 and filtered[1].units == "db" and filtered[1].history[-1]["dates"] == 3
+    np.testing.assert_allclose(filtered[1].to_numpy(), radiometry.power_to_db(out[1]), atol=1e-4)
 
 
 def test_empty_collection_and_bad_image():

@@ -250,6 +250,17 @@ class ImageCollection:
     def speckle(self, filter: str = "refined_lee", size: int | None = 7, **params: Any) -> ImageCollection:
         return ImageCollection(tuple(im.speckle(filter, size, **params) for im in self.images))
 
+    def multitemporal(self, size: int = 7) -> ImageCollection:
+        """Quegan-Yu multi-temporal speckle filter of the co-registered images (on the first's grid)."""
+        if not self.images:
+            raise RasterError("multitemporal: the collection is empty")
+        g = self.images[0].geobox
+        out = speckle.multitemporal(stack(self.images), size)
+        step = {"step": "speckle", "filter": "multitemporal", "size": size, "dates": len(self.images)}
+        return ImageCollection(tuple(
+            im.align(g)._with(radiometry.from_power(out[k], im.units), geobox=g, step=step)
+            for k, im in enumerate(self.images)))
+
     def mosaic(self, geobox: Any = None) -> Image:
         """One Image: later images on top, nodata showing those below (Earth Engine's ``mosaic``)."""
         if not self.images:
