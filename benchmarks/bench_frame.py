@@ -61,6 +61,17 @@ CHILD = textwrap.dedent('''
 
     dn = da.zeros((rows, cols), dtype=np.uint16, chunks=2048).map_blocks(block, dtype=np.uint16)
     img = Image(radiometry.dn_to_power(dn, -83.0), gbox, "power", {"source_ids": ("synthetic",)})
+    if stage == "input":  # not timed: the DN frame as a catalog-style uint16 COG (nodata 0)
+        from palsar2.raster.cog import write_cog
+        write_cog(dn, gbox, out, nodata=0, overview_resampling="rms")
+        print(json.dumps({"wall": 0.0, "hwm": 0}))
+        sys.exit(0)
+    if stage == "item":  # the real path of `palsar2 filter`: read the item's COG lazily
+        from types import SimpleNamespace
+        src = out.replace("frame.tif", "input.tif")
+        item = SimpleNamespace(id="synthetic", assets={"HH": SimpleNamespace(href=src)},
+                               calibration_db=-83.0, geobox=gbox, start_time=None)
+        img = Image.from_item(item)
     t = time.perf_counter()
     if stage == "calibrate":
         img.sigma0("db").data.map_blocks(lambda b: np.zeros((1, 1), np.float32), chunks=(1, 1)).compute()
@@ -78,6 +89,7 @@ STAGES = [
     ("calibrate", "DN generated + calibrated to dB, results discarded"),
     ("filter", "+ refined Lee 7x7 (map_overlap), results discarded"),
     ("cog", "+ written as COG (stream, overviews, COG copy, zstd-1 + predictor)"),
+    ("item", "the same, reading the DN from a uint16 COG (Image.from_item, as `palsar2 filter` does)"),
 ]
 
 
@@ -106,8 +118,12 @@ def run(quick: bool = False) -> str:
     out = OUT / "frame.tif"
     load = _load()
     results = []
-    for stage, what in STAGES:
-        results.append((stage, what, _run(shape, stage, out)))
+    _run(shape, "input", OUT / "input.tif")
+    try:
+        for stage, what in STAGES:
+            results.append((stage, what, _run(shape, stage, out)))
+    finally:
+        (OUT / "input.tif").unlink(missing_ok=True)
     size = out.stat().st_size if out.exists() else 0
     from rio_cogeo.cogeo import cog_validate
 
@@ -116,16 +132,18 @@ def run(quick: bool = False) -> str:
     mpx = shape[0] * shape[1] / 1e6
     rows = [f"| {stage} | {what} | {d['wall']:.1f} s | {mpx / d['wall']:.1f} | {d['hwm'] / 2**30:.2f} GiB |"
             for stage, what, d in results]
-    log = results[-1][2]["log"]
-    cog_wall, cog_hwm = results[-1][2]["wall"], results[-1][2]["hwm"] / 2**30
-    verdict = (f"Target: <= 120 s and <= 3 GB for the full frame: {'met' if cog_wall <= 120 else 'NOT met'} "
+    log = results[2][2]["log"]
+    cog_wall = max(r[2]["wall"] for r in results[2:])
+    cog_hwm = max(r[2]["hwm"] for r in results[2:]) / 2**30
+    verdict = (f"Target: <= 120 s and <= 3 GB for the full frame (worse of the last two rows): "
+               f"{'met' if cog_wall <= 120 else 'NOT met'} "
                f"for time ({cog_wall:.0f} s), {'met' if cog_hwm <= 3 * 1e9 / 2**30 else 'NOT met'} for memory "
                f"({cog_hwm:.2f} GiB).")
     return (f"{shape[0]} x {shape[1]} px ({mpx:.0f} Mpx) synthetic single-look DN with a rotated swath, "
             f"2048 x 2048 chunks, default threaded scheduler; {load}. Each stage in a fresh process; "
             f"peak memory = VmHWM.\n\n"
             "| stage | what | wall | Mpx/s | peak memory |\n|---|---|---:|---:|---:|\n" + "\n".join(rows) +
-            f"\n\nCOG: {size / 2**30:.2f} GiB, valid (rio-cogeo): {valid}. "
+            f"\n\nOutput COG: {size / 2**30:.2f} GiB, valid (rio-cogeo): {valid}. "
             + (f"Writer breakdown: `{log[0].split(':', 2)[-1].strip()}`. " if log else "")
             + ("" if quick else verdict) + "\n")
 
