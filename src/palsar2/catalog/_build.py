@@ -9,7 +9,7 @@ from shapely.geometry.base import BaseGeometry
 
 from palsar2.catalog import items as P
 from palsar2.catalog.collections import CollectionDefinition, beam_for
-from palsar2.catalog.items import Asset, Item, geobox_to_dict
+from palsar2.catalog.items import Asset, Item
 
 COG_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 TIFF_TYPE = "image/tiff; application=geotiff"
@@ -125,8 +125,3 @@ def item_row(item: Item, *, revision: str | None, in_place: bool, now: float) ->
         "doc": json.dumps(doc, default=str), "ingested_at": now,
         "revision": revision, "in_place": int(in_place),
     }
-
-
-def grid_dict(product: Any) -> dict[str, Any]:
-    """The product's grid as stored (for describe/info)."""
-    return geobox_to_dict(product.geobox)

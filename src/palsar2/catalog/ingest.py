@@ -26,10 +26,9 @@ from xml.sax.saxutils import escape
 
 from palsar2.catalog._build import COG_TYPE, TIFF_TYPE, build_item, item_row
 from palsar2.catalog._files import ItemMove, checksum, copy_href, crashpoint
-from palsar2.catalog.collections import BUILTIN, assign_collection
+from palsar2.catalog.collections import assign_collection
 from palsar2.catalog.items import Asset
 from palsar2.errors import (
-    CatalogError,
     ConflictError,
     Palsar2Error,
     ParameterError,
@@ -455,11 +454,3 @@ def delete_item(catalog: Catalog, item_id: str) -> None:
         move.abort(store)
         raise
     move.finish()
-
-
-def default_definition(cid: str) -> Any:
-    """Definition of a built-in collection (CatalogError when unknown)."""
-    try:
-        return BUILTIN[cid]
-    except KeyError:
-        raise CatalogError(f"collection: unknown {cid!r}") from None
