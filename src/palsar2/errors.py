@@ -2,7 +2,7 @@
 
 Library code raises these with the file or parameter at fault in the message; the CLI maps them to
 one line on stderr plus an exit code, and the server maps them to an HTTP status, each in one place
-(``palsar2.cli`` and ``palsar2.server.errors``). Library code never raises HTTP errors or exits.
+(``palsar2.cli`` and ``palsar2.server.app``). Library code never raises HTTP errors or exits.
 """
 
 from __future__ import annotations
