@@ -172,3 +172,24 @@ def test_fire_darkens_the_town(small_sim):
     before = 10 * np.log10(np.mean(out[0][0][burnt] ** 2))
     after = 10 * np.log10(np.mean(out[1][0][burnt] ** 2))
     assert before - after > 8   # double bounce (+1 dB) -> ash and rubble (-14 dB)
+
+
+def test_slopes_facing_the_radar_are_brighter_in_a_scene():
+    """In a real scene block, brightness rises with the terrain slope facing the radar."""
+    from palsar2.simulate.dem import gradient, render_dem
+    from palsar2.simulate.engine import SceneRenderer, _rows_geobox
+    from palsar2.simulate.geography import PLACES
+
+    for scene in (collection_scenes([730])[0], collection_scenes([2830])[0]):
+        r = SceneRenderer(scene, 40.0, 0)
+        a = r.geobox.affine
+        row = int((a.f - PLACES["Anamizu"].xy[1]) / 40) - 150
+        dn, _ = r.block(row, row + 120)
+        dem = render_dem(_rows_geobox(r.geobox, row, row + 120), 0)
+        gx, gy = gradient(dem, 40.0)
+        facing = gx * r.far[0] + gy * r.far[1]     # > 0: rises toward far range, faces the radar
+        hills = (dem > 50) & (dn > 0)
+        db = 20 * np.log10(np.maximum(dn, 1).astype(np.float64))
+        toward = db[hills & (facing > 0.2)].mean()
+        away = db[hills & (facing < -0.2)].mean()
+        assert toward - away > 2.0, scene.key
