@@ -193,3 +193,15 @@ def test_slopes_facing_the_radar_are_brighter_in_a_scene():
         toward = db[hills & (facing > 0.2)].mean()
         away = db[hills & (facing < -0.2)].mean()
         assert toward - away > 2.0, scene.key
+
+
+def test_town_texture_is_stable_between_dates():
+    """Bright town scatterers stay where they are between passes of one geometry; speckle does not."""
+    from palsar2.simulate import radar
+    from palsar2.simulate.engine import SceneRenderer
+
+    pre, post = collection_scenes([760])
+    a, b = SceneRenderer(pre, 40.0, 0), SceneRenderer(post, 40.0, 0)
+    assert a.texture_key == b.texture_key and a.key != b.key
+    cover = np.full((50, 50), radar.URBAN, np.uint8)
+    assert np.array_equal(radar.texture(a.texture_key, 0, cover), radar.texture(b.texture_key, 0, cover))

@@ -39,7 +39,7 @@ from palsar2.simulate.scenes import (
     off_nadir_to_ground_range,
 )
 
-SIM_VERSION = "4"
+SIM_VERSION = "5"
 MANIFEST = "simulation.json"
 PIXELS_PER_BLOCK = 4_000_000
 SHADOW_SPACING_M = 20.0
@@ -91,6 +91,10 @@ class SceneRenderer:
     def __post_init__(self) -> None:
         self.geobox = scene_geobox(self.scene, self.spacing)
         self.key = (int(self.seed) << 32) ^ zlib.crc32(self.scene.key.encode())
+        # Town texture is the scatterers on the ground: the same on every date of one geometry
+        # and frame (stable bright points), unlike the speckle, which decorrelates between passes.
+        geom = f"{self.scene.geometry.beam}-{self.scene.frame}".encode()
+        self.texture_key = (int(self.seed) << 32) ^ zlib.crc32(geom)
         self.along, self.far = scene_axes(self.scene)
         self.center = np.array(self.scene.center_xy)
         self.g_center = off_nadir_to_ground_range(self.scene.geometry.off_nadir_deg)
@@ -189,7 +193,7 @@ class SceneRenderer:
         local, gain = radar.terrain_geometry(gx, gy, inc, (float(self.far[0]), float(self.far[1])))
         gain[self._shadow_rows(r0, r1)] = 0.0  # terrain-cast shadow: only noise comes back
         sigma = 10.0 ** (radar.sigma0_db(cover, local) / 10.0) * gain
-        sigma *= radar.texture(self.key, r0, cover)
+        sigma *= radar.texture(self.texture_key, r0, cover)
         power = (sigma + radar.noise_power()) * radar.speckle(self.key, r0, r1 - r0, cover.shape[1])
         dn = radar.power_to_dn(power, inside)
         labels = np.where(inside, np.where(truth > 0, truth, 1), 0).astype(np.uint8)
