@@ -11,8 +11,11 @@ started, i.e. on the chunking, and would break the chunked == whole guarantee. D
 2*size adds per pixel per moment but vectorise well and are still several times faster than
 scipy's uniform_filter-based NaN-aware versions (see docs/PERFORMANCE.md).
 
-Rows are processed in parallel (``prange``); each row owns its scratch buffers. Variances are
-population variances (divide by the number of valid pixels) in float64.
+Rows are processed in parallel (``prange``); each row owns its scratch buffers. Kernels release
+the GIL (``nogil``), so dask's threads run them side by side. Variances are population variances
+(divide by the number of valid pixels) in float64. Inner loops run over the pixels of a row with
+the window offset outside wherever possible, so they vectorise (a per-pixel window loop is a float
+reduction the compiler may not reorder).
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ def _row_sums(cs1, cs2, cn, size, s1, s2, n):
             n[j] += cn[j + k]
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def moment_filter(a, size, kind, looks, damping):
     """Filters that need only the window mean and variance: boxcar, Lee, enhanced Lee, Gamma-MAP."""
     rows, cols = a.shape
@@ -121,7 +124,7 @@ def moment_filter(a, size, kind, looks, damping):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pad_nan(a, h):
     rows, cols = a.shape
     p = np.full((rows + 2 * h, cols + 2 * h), np.nan, np.float32)
@@ -138,7 +141,7 @@ def frost_distances(size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sqrt(uniq.astype(np.float64)), idx.astype(np.int64)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def frost(a, size, damping, dist, idx):
     """Frost: weights exp(-K Ci^2 d) with d the Euclidean distance to the centre (K = damping).
 
@@ -192,7 +195,7 @@ def _insertion_sort(buf, n):
         buf[m + 1] = v
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def median(a, size):
     """Median of the valid values in the window (mean of the two middle ones for an even count);
     the large-window path (``median_network`` is faster up to about 17x17).
@@ -287,7 +290,7 @@ def _refined_lee_masks() -> np.ndarray:
 REFINED_LEE_MASKS = _refined_lee_masks()
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _mean3(p):
     """3x3 means of the valid pixels of a NaN-padded array (NaN where none; outer ring unused)."""
     rows, cols = p.shape
@@ -307,7 +310,7 @@ def _mean3(p):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def refined_lee(a, looks, masks):
     """Refined Lee (Lee, Grunes, De Grandi 1999) on intensity with a 7x7 window.
 
@@ -392,7 +395,7 @@ def refined_lee(a, looks, masks):
     return out
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def lee_sigma(a, size, looks, i1, i2, sigma_v, z98, target, k_points):
     """Improved Lee sigma filter (Lee et al. 2009) on intensity.
 
@@ -468,7 +471,7 @@ def lee_sigma(a, size, looks, i1, i2, sigma_v, z98, target, k_points):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def multitemporal(stack, size):
     """Quegan-Yu multi-temporal filter: J_k = <I_k>/N * sum_i I_i/<I_i> over the valid dates i."""
     dates, rows, cols = stack.shape
@@ -518,7 +521,7 @@ def batcher_pairs(n: int) -> np.ndarray:
     return np.array(pairs, np.int64).reshape(-1, 2)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def median_network(a, size, pairs):
     """Median by a sorting network run across the pixels of a row (vectorises: min/max only).
 
