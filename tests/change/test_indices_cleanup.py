@@ -5,7 +5,13 @@ from affine import Affine
 
 from palsar2.change import classes as C
 from palsar2.change import indices as I
-from palsar2.change.cleanup import clean_classes, clean_classes_dask, hysteresis, mmu_pixels, remove_small
+from palsar2.change.cleanup import (
+    clean_classes,
+    clean_classes_dask,
+    hysteresis,
+    mmu_pixels,
+    remove_small,
+)
 from palsar2.change.vectors import polygonize, polygonize_blocks
 from palsar2.errors import ParameterError
 

@@ -9,5 +9,14 @@ from palsar2.change.pairs import Pair, PairError, check_pair, find_pairs
 from palsar2.change.report import write_report
 from palsar2.change.result import ChangeResult
 
-__all__ = ["find_pairs", "detect", "evaluate", "write_report", "DetectOptions", "ChangeResult", "Pair",
-           "check_pair", "PairError"]
+__all__ = [
+           "ChangeResult",
+           "DetectOptions",
+           "Pair",
+           "PairError",
+           "check_pair",
+           "detect",
+           "evaluate",
+           "find_pairs",
+           "write_report",
+]

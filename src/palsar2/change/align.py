@@ -72,7 +72,7 @@ def candidate_windows(shape: tuple[int, int], size: int, n: int = 3) -> list[tup
     return [(int(r), int(c)) for r in rows for c in cols]
 
 
-def estimate_shift(before: Any, after: Any, *, window: int = 1024, n: int = 3, keep: int = 5,
+def estimate_shift(before: Any, after: Any, *, window: int = 768, n: int = 3, keep: int = 5,
                    upsample: int = 20) -> Alignment:
     """Sub-pixel shift of ``before`` against ``after`` (power, numpy or dask, same grid)."""
     from skimage.registration import phase_cross_correlation
@@ -83,7 +83,10 @@ def estimate_shift(before: Any, after: Any, *, window: int = 1024, n: int = 3, k
     if size < 32:
         return Alignment(note="image too small to measure a shift")
     cands = []
-    for r, c in candidate_windows(shape, size, n):
+    wins0 = candidate_windows(shape, size, n)
+    if hasattr(after, "chunks") and after.chunks is not None:
+        wins0 = [_inside_chunk(r, c, size, after.chunks) for r, c in wins0]
+    for r, c in wins0:
         a = np.asarray(after[r:r + size, c:c + size], dtype=np.float32)
         b = np.asarray(before[r:r + size, c:c + size], dtype=np.float32)
         ok = np.isfinite(a) & np.isfinite(b) & (a > 0) & (b > 0)
@@ -109,6 +112,18 @@ def estimate_shift(before: Any, after: Any, *, window: int = 1024, n: int = 3, k
     spread = float(np.median(np.hypot(s[:, 0] - dy, s[:, 1] - dx))) if len(s) > 1 else None
     return Alignment(dy=round(dy, 4), dx=round(dx, 4), error=spread, windows=wins,
                      note="before is shifted by (dy, dx) pixels relative to after (median over windows)")
+
+
+def _inside_chunk(r: int, c: int, size: int, chunks: tuple) -> tuple[int, int]:
+    """Move a window into the dask chunk holding its centre (one chunk read per window)."""
+    out = []
+    for start, axis in ((r, chunks[0]), (c, chunks[1])):
+        edges = np.cumsum((0,) + tuple(axis))
+        centre = start + size // 2
+        i = int(np.clip(np.searchsorted(edges, centre, side="right") - 1, 0, len(axis) - 1))
+        lo, hi = int(edges[i]), int(edges[i + 1])
+        out.append(int(np.clip(start, lo, max(lo, hi - size))) if hi - lo >= size else start)
+    return out[0], out[1]
 
 
 def _shift_block(block: np.ndarray, dy: float, dx: float) -> np.ndarray:

@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from palsar2.change import classes as C
 from scipy import ndimage as ndi
 
+from palsar2.change import classes as C
 from palsar2.change.cleanup import STRUCT8, clean_classes, hysteresis
 from palsar2.change.thresholds import bin_counts
 
@@ -64,8 +63,10 @@ def chunk_stats(b_db: np.ndarray, a_db: np.ndarray, r0: int, c0: int, cfg: dict[
     a = a_db.astype(np.float32)
     lr = a - b
     idx = index_of(lr, cfg["method"])
-    out: dict[str, Any] = {"r0": r0, "c0": c0, "hist": bin_counts(idx, cfg["edges"]),
-                           "lr_hist": bin_counts(lr, cfg["lr_edges"]),
+    hist = bin_counts(idx, cfg["edges"])
+    same = cfg["method"] == "log_ratio" and len(cfg["edges"]) == len(cfg["lr_edges"])
+    out: dict[str, Any] = {"r0": r0, "c0": c0, "hist": hist,
+                           "lr_hist": hist if same else bin_counts(lr, cfg["lr_edges"]),
                            "obj_hist": np.zeros(len(cfg["lr_edges"]) - 1, np.int64)}
     if cfg["object_window"] > 1 and cfg["obj_sample"](r0, c0):
         # the object-scale spread is a frame statistic: a sample of chunks estimates it well

@@ -18,28 +18,33 @@ Stages (everything through dask, memory bounded by the chunk size):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import shutil
 import sys
 import tempfile
 import time
-import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from palsar2.change import blocks
-from palsar2.change import classes as C
 from palsar2.change.align import Alignment, estimate_shift, shift_image, to_grid
 from palsar2.change.cleanup import clean_depth, mmu_pixels
 from palsar2.change.indices import METHODS
 from palsar2.change.themes import LookGeometry, distance_to, sea_mask, terrain_masks
-from palsar2.change.thresholds import (LR_RANGE, FINE_BIN_DB, TILE_BIN_DB, Histogram, ThresholdResult,
-                                       choose, edges_for, no_change_mode, otsu,
-                                       parse_threshold)
+from palsar2.change.thresholds import (
+    FINE_BIN_DB,
+    LR_RANGE,
+    TILE_BIN_DB,
+    Histogram,
+    ThresholdResult,
+    choose,
+    edges_for,
+    no_change_mode,
+    otsu,
+    parse_threshold,
+)
 from palsar2.errors import ChangeError, ParameterError
 
 # index -> (fine edges, tile edges)
@@ -403,4 +408,4 @@ def _classifier_params(th: dict[str, ThresholdResult], hist: Histogram, coarse: 
             "clean_depth_capped": capped, "mode": float(mode)}
 
 
-from palsar2.change.result import ChangeResult  # noqa: E402  (result imports nothing from here at load)
+from palsar2.change.result import ChangeResult

@@ -49,7 +49,6 @@ def _figures(d: Path, stats: dict[str, Any]) -> dict[str, str]:
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
     figs: dict[str, str] = {}

@@ -289,7 +289,7 @@ def split_based(tile_counts: np.ndarray, edges: np.ndarray, side: Side, *, mode:
     change_p = P1 if side == "decrease" else P2
     keep = ((tot >= min_valid) & np.isfinite(score[r, k]) & (d > min_d)
             & (np.minimum(P1, P2) > min_ratio) & (gain > MIN_KI_GAIN) & (change_p < 0.5))
-    details: dict[str, Any] = {"tiles": int(len(k)), "tiles_valid": int((tot >= min_valid).sum()),
+    details: dict[str, Any] = {"tiles": len(k), "tiles_valid": int((tot >= min_valid).sum()),
                                "tiles_kept": int(keep.sum()), "min_d": min_d, "min_ratio": min_ratio}
     if not keep.any():
         return ThresholdResult("split", math.nan, side, True,

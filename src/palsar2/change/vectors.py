@@ -72,7 +72,6 @@ def polygonize_blocks(read: WindowReader, shape_: tuple[int, int], transform: Af
     """:func:`polygonize` window by window (``read(r0, r1, c0, c1) -> (classes, change_db)``), merged at seams."""
     done: list[dict[str, Any]] = []
     seam: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    inner_x, inner_y = set(), set()
     for r0, r1, c0, c1 in _windows(shape_, block):
         cls, db = read(r0, r1, c0, c1)
         t = transform @ Affine.translation(c0, r0)
@@ -132,7 +131,7 @@ def write_vectors(records: list[dict[str, Any]], crs: str, gpkg: Path | None, ge
     from pyogrio.raw import write
     from pyproj import Transformer
 
-    geoms, cols = to_columns(records)
+    _, cols = to_columns(records)
     fields = list(cols)
     data = [cols[k] for k in fields]
     gtype = "MultiPolygon"
