@@ -38,7 +38,7 @@ def command(home, scheduler, progress, before, after, event, out, dem, filter_, 
             correct_shift, collection) -> None:
     """Write log_ratio.tif, classes.tif, polygons (GeoPackage, GeoJSON), stats.json and report.html."""
     from palsar2.catalog import open_catalog
-    from palsar2.change import DetectOptions, detect
+    from palsar2.change import DetectOptions
     from palsar2.change.pairs import pair_report
     from palsar2.raster.scheduler import use_scheduler
 
