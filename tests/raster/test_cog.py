@@ -94,3 +94,10 @@ def test_overview_factors():
 def test_wrong_dimensions_name_data(tmp_path):
     with pytest.raises(ParameterError, match="^data: expected 2-D or 3-D"):
         write_cog(np.zeros((1, 2, 10, 10), np.float32), utm_geobox(10, 10), tmp_path / "x.tif")
+
+
+def test_progress_bar_on_stderr(tmp_path, capsys):
+    gbox = utm_geobox(300, 200)
+    write_cog(da.ones(tuple(gbox.shape), chunks=100, dtype=np.float32), gbox, tmp_path / "p.tif", progress=True)
+    err = capsys.readouterr().err
+    assert "p.tif" in err and "60.0k" in err.replace(" ", "")
