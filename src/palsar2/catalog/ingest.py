@@ -144,7 +144,7 @@ def ingest(catalog: Catalog, sources: str | os.PathLike | Iterable[str | os.Path
     todo: list[str] = []
     for source in (os.fspath(s) for s in sources):
         try:
-            todo += [p for p in _sources(source) if not _inside(p, catalog.home)]
+            todo += [p for p in _sources(source) if not _inside(p, catalog.items_dir)]
         except Palsar2Error as exc:
             report.failed.append((source, str(exc)))
             report.errors.append(exc)
@@ -238,12 +238,13 @@ def _work(db: str, ee_metadata: Mapping[str, Any], in_place: bool, replace: bool
                     threads=threads, new_dir=new_dir, revision=revision, footprint=footprint)
 
 
-def _inside(source: str, home: Path) -> bool:
-    # The catalog's own COG copies are not products to ingest (a user may ingest a parent folder).
+def _inside(source: str, items_dir: Path) -> bool:
+    # The catalog's own COG copies are not products to ingest (a user may ingest a parent folder);
+    # anything else under the home (e.g. the demo's simulation folder) is.
     if source.startswith("/vsi"):
         return False
     try:
-        return Path(source).resolve().is_relative_to(home.resolve())
+        return Path(source).resolve().is_relative_to(items_dir.resolve())
     except (OSError, ValueError):
         return False
 
