@@ -167,8 +167,12 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
 
     cls = np.full(b.shape, C.NO_CHANGE, np.uint8)
     cls[~valid] = C.NODATA
-    cls[inc] = C.INCREASE
-    cls[dec] = C.DECREASE
+    # the pre-event sea, and water at both dates (sea clutter, wind, ships), is not land change:
+    # only the themes below (new land) may claim it
+    sea_b = (bits & SEA_BEFORE) > 0
+    both_water = (water_b & water_a) | sea_b
+    cls[inc & ~both_water] = C.INCREASE
+    cls[dec & ~both_water] = C.DECREASE
     if p["themes"]:
         obj_dec = obj_inc = np.zeros(b.shape, bool)
         slide_terrain = valid & slide_ok & has_dem & ~urban_b & ~sea_b

@@ -82,7 +82,8 @@ class DetectOptions:
     lowland_m: float = 10.0              # inundation: elevation at most this (with a DEM)
     lowland_distance_m: float = 2000.0   # ... and within this distance of the sea
     min_slope_deg: float = 10.0
-    landslide_sign: str = "both"         # decrease | increase | both
+    landslide_sign: str = "decrease"     # decrease | increase | both (slopes facing away darken; increases on
+                                         # slopes are mostly foreshortening noise: they stay "increase")
     object_window_m: float = 50.0        # landslides: also test the ratio of local means over ~50 m (0 = off)
     object_k: float = 5.5                # ... seeds at k robust sigmas of that ratio's no-change mode
     object_grow_k: float = 2.5           # ... grown down to this many sigmas
