@@ -178,3 +178,21 @@ def test_options_errors():
         DetectOptions(mmu_m2=-5).validate()
     with pytest.raises(ParameterError, match="--threshold"):
         DetectOptions(threshold="1,2").validate()
+
+
+def test_before_on_another_grid_is_reprojected_onto_the_after_grid():
+    from affine import Affine
+    from odc.geo.geobox import GeoBox
+
+    s = scene()
+    g = s.gbox
+    # the before image on a grid 3 pixels further east/south, and 10 px bigger
+    a = g.affine
+    gb = GeoBox((410, 410), Affine(a.a, 0, a.c - 30.0, 0, a.e, a.f + 30.0), g.crs)
+    big = np.full((410, 410), np.nan, np.float32)
+    big[3:403, 3:403] = s.before
+    r = detect((big, gb, "before"), (s.after, g, "after"), options=DetectOptions(filter="boxcar", size=5))
+    assert r.alignment.reprojected
+    cls = r.classes.compute()
+    assert cls.shape == s.truth.shape
+    assert evaluate_arrays(s.truth, cls, 100.0)["mmu"]["500"]["new_land"]["f1"] > 0.85
