@@ -33,28 +33,43 @@ def object_scale_lr(b: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
     """Log-ratio (dB) of size x size local means of the filtered power: the object-scale index.
 
     Landslides of a few thousand m2 change by a few dB, inside the pixel noise of a single-look
-    filtered ratio; averaging over the object scale lowers the noise enough to see them.
+    filtered ratio; averaging over the object scale lowers the noise enough to see them. Windows
+    over 7 pixels are computed on a grid decimated by q = size // 5 (block means in power), then
+    repeated back: the same ~50 m scale for a fraction of the work at 2.5 m.
     """
     from scipy.ndimage import uniform_filter
 
     if size <= 1:
         return a - b
+    q = max(1, size // 5)
     c = np.float32(np.log(10) / 10)
     pb = np.exp(b.astype(np.float32) * c)
     pa = np.exp(a.astype(np.float32) * c)
     ok = np.isfinite(pb) & np.isfinite(pa)
-    full = bool(ok.all())
-    if not full:
-        pb[~ok] = 0
-        pa[~ok] = 0
-    sb = uniform_filter(pb, size, mode="constant")
-    sa = uniform_filter(pa, size, mode="constant")
+    pb[~ok] = 0
+    pa[~ok] = 0
+    h, w = b.shape
+    if q > 1:
+        H, W = -(-h // q), -(-w // q)
+
+        def dec(x: np.ndarray) -> np.ndarray:
+            y = np.zeros((H * q, W * q), np.float32)
+            y[:h, :w] = x
+            return y.reshape(H, q, W, q).sum(axis=(1, 3))
+
+        pb, pa, okf = dec(pb), dec(pa), dec(ok.astype(np.float32))
+        n = max(3, int(round(size / q)) | 1)
+    else:
+        okf, n = ok.astype(np.float32), size
+    sb = uniform_filter(pb, n, mode="constant")
+    sa = uniform_filter(pa, n, mode="constant")
+    wv = uniform_filter(okf, n, mode="constant")
     with np.errstate(divide="ignore", invalid="ignore"):
         lr = np.log(sa / sb) * np.float32(1 / c)
-    if full:
-        return lr.astype(np.float32)
-    w = uniform_filter(ok.astype(np.float32), size, mode="constant")
-    return np.where(ok & (w > 0.5), lr, np.nan).astype(np.float32)
+    lr = np.where(wv > 0.5 * q * q, lr, np.nan).astype(np.float32)
+    if q > 1:
+        lr = np.repeat(np.repeat(lr, q, axis=0), q, axis=1)[:h, :w]
+    return np.where(ok, lr, np.nan)
 
 
 def chunk_stats(b_db: np.ndarray, a_db: np.ndarray, r0: int, c0: int, cfg: dict[str, Any]) -> dict[str, Any]:
