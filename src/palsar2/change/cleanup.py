@@ -63,16 +63,34 @@ def hysteresis(seeds: np.ndarray, grow: np.ndarray) -> np.ndarray:
 
 def clean_classes(classes: np.ndarray, min_pixels: int, morph_size: int = 3,
                   codes: tuple[int, ...] | None = None) -> np.ndarray:
-    """Open/close each change class and drop components under the MMU (they become no change)."""
+    """Open/close and apply the MMU to the change as a whole, then tidy the classes inside it.
+
+    Working on the union of change classes first keeps a district whose pixels alternate between
+    two classes (burnt / collapsed / decrease) from being eroded away class by class. Inside each
+    surviving change region, class fragments under the MMU (and pixels filled by the closing) take
+    the region's majority class. ``codes`` restricts which classes count as change.
+    """
     out = classes.copy()
-    codes = codes if codes is not None else tuple(int(c) for c in np.unique(classes) if c > NO_CHANGE)
-    for code in codes:
-        m = classes == code
-        if not m.any():
-            continue
-        kept = remove_small(open_close(m, morph_size), min_pixels)
-        out[m & ~kept] = NO_CHANGE
-        out[kept & ((classes == code) | (classes == NO_CHANGE))] = code
+    change = classes > NO_CHANGE
+    if codes is not None:
+        change &= np.isin(classes, codes)
+    if not change.any():
+        return out
+    kept = remove_small(open_close(change, morph_size), min_pixels) & (classes != NODATA)
+    out[change & ~kept] = NO_CHANGE
+    lab, n = ndi.label(kept, structure=STRUCT8)
+    if n == 0:
+        return out
+    votes = np.bincount((lab.astype(np.int64) * 256 + np.where(change, classes, 0))[kept],
+                        minlength=(n + 1) * 256).reshape(n + 1, 256)
+    votes[:, : NO_CHANGE + 1] = 0
+    majority = np.argmax(votes, axis=1).astype(np.uint8)
+    fill = kept & ~change
+    out[fill] = majority[lab[fill]]
+    for code in np.unique(classes[kept & change]):
+        frag = remove_small(kept & (classes == code), min_pixels)
+        small = kept & (classes == code) & ~frag
+        out[small] = majority[lab[small]]
     return out
 
 
