@@ -43,7 +43,7 @@ def same_grid(g1: Any, g2: Any) -> bool:
     """True when two GeoBoxes are the same grid (shape, CRS, affine to a millimetre)."""
     if tuple(g1.shape) != tuple(g2.shape) or g1.crs != g2.crs:
         return False
-    return all(abs(a - b) < 1e-3 for a, b in zip(tuple(g1.affine)[:6], tuple(g2.affine)[:6]))
+    return all(abs(a - b) < 1e-3 for a, b in zip(tuple(g1.affine)[:6], tuple(g2.affine)[:6], strict=True))
 
 
 def to_grid(data: Any, src_gbox: Any, dst_gbox: Any) -> Any:

@@ -177,7 +177,7 @@ class ChangeResult:
             d[r["class"]] = round(d.get(r["class"], 0.0) + r["area_m2"], 2)
         t = self.geobox.affine
         cells = []
-        for i, j in zip(*np.nonzero(grid.sum(axis=2))):
+        for i, j in zip(*np.nonzero(grid.sum(axis=2)), strict=True):
             x0, y0 = t @ (int(j) * cell, int(i) * cell)
             n = grid[i, j]
             cells.append({"row": int(i), "col": int(j), "x_min": round(x0, 2), "y_max": round(y0, 2),

@@ -147,7 +147,7 @@ def shoreline_advance(land_before: np.ndarray, new_land: np.ndarray, spacing_m: 
     adv = []
     n_steps = int(max_m / spacing_m)
     h, w = new_land.shape
-    for r, c in zip(rr, cc):
+    for r, c in zip(rr, cc, strict=True):
         # seaward direction: average gradient of distance-to-land in the 5x5 neighbourhood outside
         r0, r1, c0, c1 = max(r - 2, 0), min(r + 3, h), max(c - 2, 0), min(c + 3, w)
         dy, dx = float(gy[r0:r1, c0:c1].mean()), float(gx[r0:r1, c0:c1].mean())
