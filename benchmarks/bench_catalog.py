@@ -14,6 +14,7 @@ import shutil
 import statistics
 import time
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 OUT = Path(__file__).resolve().parent.parent / "bench-output" / "catalog"
 
@@ -96,12 +97,21 @@ def bench_cog(side: int, repeats: int) -> tuple[str, dict[str, float]]:
     product = products.open_product(prod_dir)
     src = product.href
     mb = Path(src).stat().st_size / 1e6
-    res: dict[str, list[float]] = {"ours": [], "gdal": [], "ours_no_nodata": []}
+    res: dict[str, list[float]] = {"ours": [], "gdal": [], "gdal_nodata": [], "ours_no_nodata": []}
     no_nodata = vrt_xml(src, product.geobox, "HH", {}).replace("<NoDataValue>0</NoDataValue>", "")
+    # `gdal_translate -a_nodata 0 -of COG`: GDAL wraps the source in a VRT that declares nodata,
+    # keeping its (user-defined) CRS: the same work as ours, like for like.
+    with rasterio.open(src) as ds:
+        gt = ", ".join(repr(v) for v in ds.transform.to_gdal())
+        with_nodata = (f'<VRTDataset rasterXSize="{ds.width}" rasterYSize="{ds.height}">'
+                       f"<SRS>{escape(ds.crs.to_wkt())}</SRS><GeoTransform>{gt}</GeoTransform>"
+                       '<VRTRasterBand dataType="UInt16" band="1"><NoDataValue>0</NoDataValue>'
+                       f"<SimpleSource><SourceFilename>{escape(src)}</SourceFilename>"
+                       "<SourceBand>1</SourceBand></SimpleSource></VRTRasterBand></VRTDataset>")
     Path(src).read_bytes()  # warm the page cache so that neither side pays the first read
     threads = 1
     for k in range(repeats):
-        names = ("ours", "gdal", "ours_no_nodata")
+        names = ("ours", "gdal", "gdal_nodata", "ours_no_nodata")
         for name in (names if k % 2 == 0 else names[::-1]):
             out = root / f"{name}.tif"
             out.unlink(missing_ok=True)
@@ -110,10 +120,12 @@ def bench_cog(side: int, repeats: int) -> tuple[str, dict[str, float]]:
                 write_cog(src, product.geobox, out, polarisation="HH", threads=threads)
             else:
                 with rasterio.Env(GDAL_CACHEMAX=256):
-                    rasterio.shutil.copy(src if name == "gdal" else no_nodata, str(out),
+                    source = {"gdal": src, "gdal_nodata": with_nodata}.get(name, no_nodata)
+                    rasterio.shutil.copy(source, str(out),
                                          driver="COG", NUM_THREADS=str(threads), **COG_OPTIONS)
             res[name].append(time.perf_counter() - t)
     ours, gdal, plain = min(res["ours"]), min(res["gdal"]), min(res["ours_no_nodata"])
+    gdal_nd = min(res["gdal_nodata"])
     with rasterio.open(root / "ours.tif") as a, rasterio.open(root / "gdal.tif") as b:
         same = bool((a.read(1) == b.read(1)).all())
         ovs = a.overviews(1)
@@ -129,19 +141,23 @@ def bench_cog(side: int, repeats: int) -> tuple[str, dict[str, float]]:
         "|---|---:|---:|---:|",
         (f"| gdal_translate -of COG equivalent (raw TIFF: no nodata, user-defined CRS kept) | "
         f"{gdal:.2f} | {mb / gdal:.0f} | 1.00 |"),
+        (f"| gdal_translate -a_nodata 0 -of COG equivalent (same work as ours: nodata 0 excluded "
+         f"from overviews) | {gdal_nd:.2f} | {mb / gdal_nd:.0f} | {gdal_nd / gdal:.2f} |"),
         (f"| palsar2 write_cog (VRT: EPSG:32653 grid, nodata 0 excluded from overviews) | "
         f"{ours:.2f} | {mb / ours:.0f} | {ours / gdal:.2f} |"),
         (f"| the same VRT without nodata (the work the raw command does) | {plain:.2f} | "
          f"{mb / plain:.0f} | {plain / gdal:.2f} |"),
         "",
-        ("The gap between the second and third rows is GDAL's nodata-aware RMS overview path; "
+        ("The gap between the plain copy and the rows with nodata is GDAL's nodata-aware RMS overview path; "
          "without nodata 0 the overviews would average the zeros around the swath into its "
          "edge."),
         "",
         (f"Full-resolution pixels identical: {same}; overviews {ovs}; nodata (ours, gdal) = "
-        f"{nodata}. Target: ratio <= 1.2."),
+        f"{nodata}. Target: ratio <= 1.2 against GDAL doing the same work: "
+        f"**{ours / gdal_nd:.2f}x** `gdal_translate -a_nodata 0` ({ours / gdal:.2f}x the plain "
+        "copy that leaves nodata undeclared)."),
     ]
-    return "\n".join(md), {"cog_ratio": ours / gdal}
+    return "\n".join(md), {"cog_ratio": ours / gdal_nd}
 
 
 def bench_query(n: int, n_queries: int) -> tuple[str, dict[str, float]]:
