@@ -82,11 +82,19 @@ class DetectOptions:
     lowland_m: float = 10.0              # inundation: elevation at most this (with a DEM)
     lowland_distance_m: float = 2000.0   # ... and within this distance of the sea
     min_slope_deg: float = 10.0
-    landslide_sign: str = "decrease"     # decrease | increase | both (slopes facing away darken; increases on
-                                         # slopes are mostly foreshortening noise: they stay "increase")
+    landslide_sign: str = "geometry"     # geometry | decrease | increase | both. geometry (needs a DEM and the
+                                         # look): increases where the local incidence is under
+                                         # slide_crossover_deg (a bare scar facing the radar is brighter than
+                                         # the forest it replaced), decreases elsewhere; without a look: decrease
+    slide_crossover_deg: float = 29.0    # local incidence where bare-scar and forest sigma0 cross (L-band HH:
+                                         # forest ~-8 dB, -0.05 dB/deg; bare scar ~-10 dB, -0.4 dB/deg at 35 deg)
     object_window_m: float = 50.0        # landslides: also test the ratio of local means over ~50 m (0 = off)
     object_k: float = 5.5                # ... seeds at k robust sigmas of that ratio's no-change mode
     object_grow_k: float = 2.5           # ... grown down to this many sigmas
+    segment_k: float = 0.0               # landslides: also keep segments of the object-scale ratio beyond
+                                         # segment_grow_k sigmas whose mean over the whole segment (many more
+                                         # looks than one window) is at least segment_k of its own sigma (0 = off)
+    segment_grow_k: float = 1.5
     urban_db: float = -4.0               # bright-before (urban) filtered sigma0 dB
     burnt_db: float = -11.0              # urban decrease at least this strong is "burnt" (collapse: -5..-8 dB)
     water_db: float | None = None        # None: Otsu on the coarse images
@@ -103,8 +111,10 @@ class DetectOptions:
             raise ParameterError(f"--mmu {self.mmu_m2}: must be >= 0 m2")
         if not (isinstance(self.size, int) and self.size >= 1):
             raise ParameterError(f"--size {self.size!r}: must be a positive odd integer")
-        if self.landslide_sign not in ("decrease", "increase", "both"):
-            raise ParameterError(f"landslide_sign {self.landslide_sign!r}: decrease, increase or both")
+        if self.landslide_sign not in ("geometry", "decrease", "increase", "both"):
+            raise ParameterError(f"landslide_sign {self.landslide_sign!r}: geometry, decrease, increase or both")
+        if not 0.0 < self.slide_crossover_deg < 90.0:
+            raise ParameterError(f"slide_crossover_deg {self.slide_crossover_deg}: must be between 0 and 90 deg")
         if self.chunks < 256:
             raise ParameterError(f"chunks {self.chunks}: must be at least 256")
         if self.method != "log_ratio" and "," in str(self.threshold):
@@ -258,7 +268,7 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     params = _classifier_params(th, hist, coarse, opts, px)
     om, osg = no_change_mode(Histogram(st["obj_hist"], cfg["lr_edges"])) if st["obj_hist"].sum() else (0.0, 1.0)
     params.update(object_window=cfg["object_window"], obj_mode=om, obj_sigma=osg, obj_k=opts.object_k,
-                  obj_grow_k=opts.object_grow_k)
+                  obj_grow_k=opts.object_grow_k, seg_k=opts.segment_k, seg_grow_k=opts.segment_grow_k)
     timing["masks_thresholds_s"] = time.perf_counter() - t1 - timing["statistics_s"]
 
     # 5. lazy classes and log-ratio
@@ -352,6 +362,10 @@ def _coarse_masks(cb: np.ndarray, ca: np.ndarray, gbox: Any, f: int, px: float, 
         tm = terrain_masks(z, cpx, look, min_slope_deg=opts.min_slope_deg)
         lowland = near & (z <= opts.lowland_m) & np.isfinite(z)
         bits[tm["landslide_ok"]] |= blocks.SLIDE_OK
+        if "local_incidence" in tm:
+            # a scar facing the radar (small local incidence) brightens, one facing away darkens
+            bits[tm["landslide_ok"] & (tm["local_incidence"] < opts.slide_crossover_deg)] |= blocks.SLIDE_FORE
+            out["slide_fore"] = tm["landslide_ok"] & (tm["local_incidence"] < opts.slide_crossover_deg)
         bits[np.isfinite(z)] |= blocks.HAS_DEM
         town &= tm["slope"] < opts.min_slope_deg
         out.update(dem=z, slope=tm["slope"], landslide_ok=tm["landslide_ok"],
@@ -404,7 +418,9 @@ def _classifier_params(th: dict[str, ThresholdResult], hist: Histogram, coarse: 
             "hysteresis": opts.hysteresis, "themes": opts.themes,
             "water_db_before": float(coarse["water"]["before"]["value"]),
             "water_db_after": float(coarse["water"]["after"]["value"]),
-            "urban_db": float(opts.urban_db), "burnt_db": burnt, "landslide_sign": opts.landslide_sign,
+            "urban_db": float(opts.urban_db), "burnt_db": burnt,
+            "landslide_sign": opts.landslide_sign if (opts.landslide_sign != "geometry" or "slide_fore" in coarse)
+            else "decrease",
             "clean": True, "min_pixels": min_px, "morph_size": morph, "clean_depth": cd,
             "clean_depth_capped": capped, "mode": float(mode)}
 
