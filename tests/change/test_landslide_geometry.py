@@ -41,6 +41,8 @@ def classes_of(sign: str) -> np.ndarray:
     r = detect((s.before, s.gbox, "before"), (s.after, s.gbox, "after"), dem=(dem, s.gbox), options=o)
     assert r.coarse["slide_fore"][:, : RIDGE_COL // 4 - 1].sum() == 0  # west of the ridge: back-slope
     assert r.coarse["slide_fore"][:, RIDGE_COL // 4 + 1:].all()        # east: fore-slope
+    p = r.params  # a fore-slope brightening needs the decrease threshold's confidence, mirrored
+    assert p["t_inc_slide"] == pytest.approx(2 * p["mode"] - p["t_dec"])
     return r.classes.compute()
 
 

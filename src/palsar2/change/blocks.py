@@ -5,7 +5,6 @@ Plain numpy functions of one chunk (and its halo), called through dask by :mod:`
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -37,7 +36,7 @@ def object_scale_lr(b: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
     Landslides of a few thousand m2 change by a few dB, inside the pixel noise of a single-look
     filtered ratio; averaging over the object scale lowers the noise enough to see them. Windows
     over 7 pixels are computed on a grid decimated by q = size // 5 (block means in power), then
-    repeated back: the same ~50 m scale for a fraction of the work at 2.5 m.
+    repeated back: the same object scale (tens of metres) for a fraction of the work at 2.5 m.
     """
     from scipy.ndimage import uniform_filter
 
@@ -158,37 +157,6 @@ def upsample_bits(coarse: np.ndarray, f: int, block_info: Any = None) -> np.ndar
     return coarse[rows[:, None], cols[None, :]]
 
 
-def segment_test(b_db: np.ndarray, a_db: np.ndarray, cand: np.ndarray, sign: int, p: dict[str, Any]) -> np.ndarray:
-    """Candidate segments whose mean change over the whole segment is significant for its size.
-
-    The ratio of the segment's summed power (after / before) averages over every pixel of the
-    segment: its no-change spread falls as 1 / sqrt(pixels), from the object-window sigma at the
-    window's area, so a large segment of modest change passes where no single window would.
-    """
-    if not cand.any():
-        return cand
-    lab, n = ndi.label(cand, structure=STRUCT8)
-    c = np.float32(np.log(10) / 10)
-    pb = np.exp(np.where(cand, b_db, 0).astype(np.float32) * c)
-    pa = np.exp(np.where(cand, a_db, 0).astype(np.float32) * c)
-    flat = lab.ravel()
-    cnt = np.bincount(flat, minlength=n + 1).astype(np.float64)
-    sb = np.bincount(flat, weights=pb.ravel(), minlength=n + 1)
-    sa = np.bincount(flat, weights=pa.ravel(), minlength=n + 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean_db = 10 * np.log10(sa / sb) - p["obj_mode"]
-        w2 = float(p["object_window"]) ** 2
-        sigma = p["obj_sigma"] * np.sqrt(w2 / np.maximum(cnt, 1.0))
-    sigma = np.minimum(sigma, 2.5 * p["obj_sigma"])  # tiny segments: no more than a pixel's spread
-    # the segment was selected for exceeding g sigmas: under no change its mean is not 0 but the mean
-    # of a normal truncated at g (inverse Mills ratio), so the test starts from there
-    g = p["seg_grow_k"]
-    bias = p["obj_sigma"] * math.exp(-0.5 * g * g) / math.sqrt(2 * math.pi) / (0.5 * math.erfc(g / math.sqrt(2)))
-    keep = sign * mean_db >= bias + p["seg_k"] * sigma
-    keep[0] = False
-    return keep[lab]
-
-
 def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[str, Any]) -> np.ndarray:
     """Class codes of one chunk (with halo): change, hysteresis growth, themes, then clean-up."""
     b = b_db.astype(np.float32)
@@ -231,15 +199,18 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
             ks, kg = p["obj_k"] * p["obj_sigma"], p["obj_grow_k"] * p["obj_sigma"]
             obj_dec = hysteresis(d <= -ks, d <= -kg)
             obj_inc = hysteresis(d >= ks, d >= kg)
-            if p.get("seg_k", 0) > 0:
-                obj_dec = obj_dec | segment_test(b, a, (d <= -p["seg_grow_k"] * p["obj_sigma"]) & slide_terrain,
-                                                 -1, p)
-                obj_inc = obj_inc | segment_test(b, a, (d >= p["seg_grow_k"] * p["obj_sigma"]) & slide_terrain,
-                                                 1, p)
         # landslide candidates: change on steep slopes outside layover/shadow, not urban, not sea
         # (no water test: a slide on a slope facing away from the radar is as dark as water)
         sign = p["landslide_sign"]
         sl_dec, sl_inc = (dec | obj_dec), (inc | obj_inc)
+        if sign == "geometry":
+            # a scar's brightening on a fore-slope mirrors its darkening on a back-slope: demand the
+            # same confidence (the decrease threshold mirrored about the mode), not the frame's
+            # increase threshold, which can sit inside the noise when few pixels brighten
+            t_s, t_g = max(p["t_inc"], p["t_inc_slide"]), max(p["t_inc_grow"], p["t_inc_slide_grow"])
+            px_inc = hysteresis(valid & (idx >= t_s), valid & (idx >= t_g)) if p["hysteresis"] \
+                else valid & (idx >= t_s)
+            sl_inc = px_inc | obj_inc
         if sign == "geometry":
             fore = (bits & SLIDE_FORE) > 0
             sl_change = np.where(fore, sl_inc, sl_dec)
