@@ -84,9 +84,14 @@ def chunk_stats(b_db: np.ndarray, a_db: np.ndarray, r0: int, c0: int, cfg: dict[
     out: dict[str, Any] = {"r0": r0, "c0": c0, "hist": hist,
                            "lr_hist": hist if same else bin_counts(lr, cfg["lr_edges"]),
                            "obj_hist": np.zeros(len(cfg["lr_edges"]) - 1, np.int64)}
+    out["urb_hist"] = out["obj_hist"]
     if cfg["object_window"] > 1 and cfg["obj_sample"](r0, c0):
         # the object-scale spread is a frame statistic: a sample of chunks estimates it well
         out["obj_hist"] = bin_counts(object_scale_lr(b, a, cfg["object_window"]), cfg["lr_edges"])
+    uw = cfg.get("urban_window", 1)
+    if uw > 1 and cfg["obj_sample"](r0, c0):
+        out["urb_hist"] = out["obj_hist"] if uw == cfg["object_window"] else \
+            bin_counts(object_scale_lr(b, a, uw), cfg["lr_edges"])
     # per-tile coarse histograms (tile ids global), counted on chunk-local tile ids: no sorting
     t = cfg["tile_px"]
     te = cfg["tile_edges"]
@@ -133,6 +138,7 @@ def merge_stats(parts: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, A
     hist = np.zeros(len(cfg["edges"]) - 1, np.int64)
     lr_hist = np.zeros(len(cfg["lr_edges"]) - 1, np.int64)
     obj_hist = np.zeros(len(cfg["lr_edges"]) - 1, np.int64)
+    urb_hist = np.zeros(len(cfg["lr_edges"]) - 1, np.int64)
     f = cfg["factor"]
     ch, cw = cfg["coarse_shape"]
     cb = np.full((ch, cw), np.nan, np.float32)
@@ -141,12 +147,13 @@ def merge_stats(parts: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, A
         hist += p["hist"]
         lr_hist += p["lr_hist"]
         obj_hist += p["obj_hist"]
+        urb_hist += p["urb_hist"]
         np.add.at(tiles, p["tile_ids"], p["tile_counts"])
         i, j = p["r0"] // f, p["c0"] // f
         hh, ww = p["coarse_b"].shape
         cb[i:i + hh, j:j + ww] = p["coarse_b"]
         ca[i:i + hh, j:j + ww] = p["coarse_a"]
-    return {"hist": hist, "lr_hist": lr_hist, "obj_hist": obj_hist, "tiles": tiles, "coarse_b": cb, "coarse_a": ca}
+    return {"hist": hist, "lr_hist": lr_hist, "obj_hist": obj_hist, "urb_hist": urb_hist, "tiles": tiles, "coarse_b": cb, "coarse_a": ca}
 
 
 def upsample_bits(coarse: np.ndarray, f: int, block_info: Any = None) -> np.ndarray:
@@ -190,15 +197,20 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     cls[inc & ~both_water] = C.INCREASE
     cls[dec & ~both_water] = C.DECREASE
     if p["themes"]:
-        obj_dec = obj_inc = np.zeros(b.shape, bool)
+        obj_dec = obj_inc = urb_dec = np.zeros(b.shape, bool)
         slide_terrain = valid & slide_ok & has_dem & ~urban_b & ~sea_b
-        if p["object_window"] > 1 and (slide_terrain | urban_b).any():
+        if p["object_window"] > 1 and slide_terrain.any():
             # object scale: confident seeds at k sigma of the local-mean ratio, grown at a lower level
             olr = object_scale_lr(b, a, p["object_window"])
-            d = np.where(np.isfinite(olr) & (slide_terrain | urban_b), olr - p["obj_mode"], 0)
+            d = np.where(np.isfinite(olr) & slide_terrain, olr - p["obj_mode"], 0)
             ks, kg = p["obj_k"] * p["obj_sigma"], p["obj_grow_k"] * p["obj_sigma"]
             obj_dec = hysteresis(d <= -ks, d <= -kg)
             obj_inc = hysteresis(d >= ks, d >= kg)
+        if p.get("urban_window", 1) > 1 and urban_b.any():
+            # the same test on urban ground, at its own window and levels (burnt / collapsed districts)
+            ulr = object_scale_lr(b, a, p["urban_window"])
+            d = np.where(np.isfinite(ulr) & urban_b, ulr - p["urb_mode"], 0)
+            urb_dec = hysteresis(d <= -p["urb_k"] * p["urb_sigma"], d <= -p["urb_grow_k"] * p["urb_sigma"])
         # landslide candidates: change on steep slopes outside layover/shadow, not urban, not sea
         # (no water test: a slide on a slope facing away from the radar is as dark as water)
         sign = p["landslide_sign"]
@@ -219,7 +231,7 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
         cls[sl_change & slide_terrain] = C.LANDSLIDE
         # burnt / collapsed: decrease where the before image was bright urban; burnt when the
         # object's mean change is at least burnt_db (decided per object, so one district is one class)
-        urban_loss = (dec | obj_dec) & urban_b & ~water_a
+        urban_loss = (dec | urb_dec) & urban_b & ~water_a
         if urban_loss.any():
             lab, n = ndi.label(urban_loss, structure=STRUCT8)
             cnt = np.bincount(lab.ravel(), minlength=n + 1)

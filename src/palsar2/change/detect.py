@@ -90,6 +90,9 @@ class DetectOptions:
                                          # forest ~-8 dB, -0.05 dB/deg; bare scar ~-10 dB, -0.4 dB/deg at 35 deg)
     object_window_m: float = 30.0        # landslides: also test the ratio of local means over ~30 m (0 = off;
                                          # 30 m beat 50 m in precision at 5 and 10 m on seeds 101 and 7)
+    urban_window_m: float = 50.0         # burnt / collapsed: the same object-scale test on bright-before urban
+    urban_k: float = 5.5                 # ground, kept at its earlier window and levels (measured: burnt area
+    urban_grow_k: float = 2.5            # on seed 202 at 5 m fell to 0.76x with the landslide settings)
     object_k: float = 4.0                # ... seeds at k robust sigmas of that ratio's no-change mode (was 5.5
                                          # with decreases only; tuned with the geometry sign on seeds 101 and 7)
     object_grow_k: float = 2.5           # ... grown down to this many sigmas
@@ -238,6 +241,7 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     tile_px = max(16, int(round(opts.tile_m / px)))
     cfg = {"method": opts.method, "edges": edges_for(lo, hi, w), "lr_edges": edges_for(LR_RANGE[0], LR_RANGE[1], FINE_BIN_DB),
            "tile_edges": edges_for(tlo, thi, tw), "tile_px": tile_px, "object_window": _object_window(opts, px),
+           "urban_window": _object_window(opts, px, opts.urban_window_m),
            "obj_sample": _ObjSample(len(chunks[0]) * len(chunks[1]), ch),
            "tile_rows": -(-shape[0] // tile_px), "tile_cols": -(-shape[1] // tile_px), "factor": f,
            "coarse_shape": (-(-shape[0] // f), -(-shape[1] // f))}
@@ -265,6 +269,9 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
                 k_max=opts.k_cfar)
     params = _classifier_params(th, hist, coarse, opts, px)
     om, osg = no_change_mode(Histogram(st["obj_hist"], cfg["lr_edges"])) if st["obj_hist"].sum() else (0.0, 1.0)
+    um, usg = no_change_mode(Histogram(st["urb_hist"], cfg["lr_edges"])) if st["urb_hist"].sum() else (0.0, 1.0)
+    params.update(urban_window=cfg["urban_window"], urb_mode=um, urb_sigma=usg, urb_k=opts.urban_k,
+                  urb_grow_k=opts.urban_grow_k)
     params.update(object_window=cfg["object_window"], obj_mode=om, obj_sigma=osg, obj_k=opts.object_k,
                   obj_grow_k=opts.object_grow_k)
     timing["masks_thresholds_s"] = time.perf_counter() - t1 - timing["statistics_s"]
@@ -273,7 +280,7 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     bits = da.map_blocks(blocks.upsample_bits, dtype=np.uint8, chunks=chunks,
                          coarse=dask.delayed(coarse["bits"]), f=f)
     depth = (HYSTERESIS_DEPTH if opts.hysteresis else 0) + (params["clean_depth"] if params["clean"] else 0) \
-        + cfg["object_window"] // 2
+        + max(cfg["object_window"], cfg["urban_window"]) // 2
     classes = da.map_overlap(_classify_block, b16, a16, bits, depth=depth, boundary="none",
                              dtype=np.uint8, trim=True, p=params, align_arrays=False)
     lr = da.map_blocks(_lr_block, b16, a16, dtype=np.float32)
@@ -284,9 +291,10 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
                         log_ratio=lr, classes=classes, _stores=(sb, sa), timing=timing)
 
 
-def _object_window(opts: DetectOptions, px: float) -> int:
+def _object_window(opts: DetectOptions, px: float, metres: float | None = None) -> int:
     """Odd window (pixels) of the object-scale ratio; 1 when off or under 3 pixels."""
-    n = int(round(opts.object_window_m / px)) if opts.object_window_m > 0 else 1
+    m = opts.object_window_m if metres is None else metres
+    n = int(round(m / px)) if m > 0 else 1
     n = n if n % 2 else n + 1
     return n if n >= 3 else 1
 
