@@ -153,7 +153,9 @@ def write_report(result_dir: str | Path, truth: str | Path | None = None, out: s
              f"Grid {html.escape(stats['grid']['crs'])}, {stats['grid']['pixel_m']:.2f} m pixels, "
              f"{stats['grid']['shape'][0]} x {stats['grid']['shape'][1]}. Made {html.escape(stats['created'])}.</p>"]
     if stats.get("fallbacks") or any(stats.get("degenerate", {}).values()):
-        msgs = [f"{k}: {html.escape(v['reason'])} &rarr; {html.escape(v.get('fallback') or '')}"
+        # A fallback may come without a degenerate reason (e.g. a split threshold inside the noise):
+        # then the fallback text itself says why.
+        msgs = [f"{k}: " + " &rarr; ".join(html.escape(t) for t in (v.get("reason"), v.get("fallback")) if t)
                 for k, v in stats["thresholds"].items() if v.get("degenerate") or v.get("fallback")]
         parts.append("<p class='warn'>Threshold warning: " + "<br>".join(msgs) + "</p>")
     parts.append("<div class='figs'>" + "".join(f"<img alt='{k}' src='{v}'>" for k, v in figs.items()
