@@ -98,6 +98,21 @@ def _row_sums(cs1, cs2, cn, size, s1, s2, n):
             n[j] += cn[j + k]
 
 
+@njit(cache=True, inline="always")
+def _window_sums(a, i, h, size):
+    """Sums of I, I^2 and the valid count over the size x size window of every pixel of row i."""
+    cols = a.shape[1]
+    cs1 = np.zeros(cols + 2 * h, np.float64)
+    cs2 = np.zeros(cols + 2 * h, np.float64)
+    cn = np.zeros(cols + 2 * h, np.float64)
+    _column_sums(a, i, h, cs1, cs2, cn)
+    s1 = np.empty(cols, np.float64)
+    s2 = np.empty(cols, np.float64)
+    n = np.empty(cols, np.float64)
+    _row_sums(cs1, cs2, cn, size, s1, s2, n)
+    return s1, s2, n
+
+
 @njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def moment_filter(a, size, kind, looks, damping):
     """Filters that need only the window mean and variance: boxcar, Lee, enhanced Lee, Gamma-MAP."""
@@ -105,14 +120,7 @@ def moment_filter(a, size, kind, looks, damping):
     h = size // 2
     out = np.empty((rows, cols), np.float32)
     for i in prange(rows):
-        cs1 = np.zeros(cols + 2 * h, np.float64)
-        cs2 = np.zeros(cols + 2 * h, np.float64)
-        cn = np.zeros(cols + 2 * h, np.float64)
-        _column_sums(a, i, h, cs1, cs2, cn)
-        s1 = np.empty(cols, np.float64)
-        s2 = np.empty(cols, np.float64)
-        n = np.empty(cols, np.float64)
-        _row_sums(cs1, cs2, cn, size, s1, s2, n)
+        s1, s2, n = _window_sums(a, i, h, size)
         for j in range(cols):
             z = np.float64(a[i, j])
             if math.isnan(z):
@@ -153,14 +161,7 @@ def frost(a, size, damping, dist, idx):
     nu = dist.size
     out = np.empty((rows, cols), np.float32)
     for i in prange(rows):
-        cs1 = np.zeros(cols + 2 * h, np.float64)
-        cs2 = np.zeros(cols + 2 * h, np.float64)
-        cn = np.zeros(cols + 2 * h, np.float64)
-        _column_sums(a, i, h, cs1, cs2, cn)
-        s1 = np.empty(cols, np.float64)
-        s2 = np.empty(cols, np.float64)
-        n = np.empty(cols, np.float64)
-        _row_sums(cs1, cs2, cn, size, s1, s2, n)
+        s1, s2, n = _window_sums(a, i, h, size)
         w = np.empty((nu, cols), np.float64)  # weight of each distinct distance, per pixel
         for j in range(cols):
             mean = s1[j] / n[j]
