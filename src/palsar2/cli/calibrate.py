@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from palsar2.cli.options import get_settings, home_option, progress_option, scheduler_option
-
-UNITS = ("db", "power", "amplitude")
-
-
-def open_item(home: str | None, item_id: str) -> Any:
-    """The catalog item ``item_id`` from the catalog at ``home`` (NotFoundError names it)."""
-    from palsar2.catalog import open_catalog
-
-    return open_catalog(home).get(item_id)
-
-
-def write_image(img: Any, out: str, scheduler: str, progress: bool) -> str:
-    """Run the image's graph on the scheduler and write it as a COG; returns the path."""
-    from palsar2.raster.scheduler import use_scheduler
-
-    with use_scheduler(scheduler):
-        return str(img.to_cog(out, progress=progress))
+from palsar2.cli.options import (
+    chunks_option,
+    cog_out_option,
+    get_settings,
+    home_option,
+    open_item,
+    progress_option,
+    scheduler_option,
+    units_option,
+    write_image,
+)
 
 
 @click.command()
 @click.argument("item_id")
-@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Output COG path.")
-@click.option("--units", type=click.Choice(UNITS), default="db", show_default=True,
-              help="Output units: dB, linear power or amplitude.")
-@click.option("--chunks", type=click.IntRange(256, 16384), default=2048, show_default=True,
-              help="Dask chunk size (pixels per side).")
+@cog_out_option
+@units_option("Output units: dB, linear power or amplitude.")
+@chunks_option
 @home_option
 @scheduler_option
 @progress_option

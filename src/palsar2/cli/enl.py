@@ -7,9 +7,14 @@ import sys
 
 import click
 
-from palsar2.cli.calibrate import open_item
 from palsar2.cli.filter import parse_params
-from palsar2.cli.options import get_settings, home_option, progress_option, scheduler_option
+from palsar2.cli.options import (
+    get_settings,
+    home_option,
+    open_item,
+    progress_option,
+    scheduler_option,
+)
 from palsar2.raster.speckle import FILTERS
 
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import click
 
-from palsar2.cli.calibrate import UNITS, open_item, write_image
-from palsar2.cli.options import get_settings, home_option, progress_option, scheduler_option
+from palsar2.cli.options import (
+    chunks_option,
+    cog_out_option,
+    get_settings,
+    home_option,
+    open_item,
+    progress_option,
+    scheduler_option,
+    units_option,
+    write_image,
+)
 from palsar2.errors import ParameterError
 from palsar2.raster.speckle import FILTERS
 
@@ -32,11 +41,9 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, float]:
 @click.option("--size", type=int, default=None, help="Window size (odd; default 7).")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Filter parameter, e.g. looks=2, damping=1, sigma=0.7 (repeatable).")
-@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Output COG path.")
-@click.option("--units", type=click.Choice(UNITS), default="db", show_default=True,
-              help="Output units (filtering itself is done in linear power).")
-@click.option("--chunks", type=click.IntRange(256, 16384), default=2048, show_default=True,
-              help="Dask chunk size (pixels per side).")
+@cog_out_option
+@units_option("Output units (filtering itself is done in linear power).")
+@chunks_option
 @home_option
 @scheduler_option
 @progress_option
