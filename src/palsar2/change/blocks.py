@@ -17,6 +17,7 @@ from palsar2.change.thresholds import bin_counts
 # bits of the coarse mask layer (COASTAL: close enough to the pre-event sea for new land)
 # SLIDE_FORE: landslide terrain whose local incidence is small enough that a bare scar brightens
 COASTAL, LOWLAND, SLIDE_OK, SEA_BEFORE, HAS_DEM, URBAN_OK, SLIDE_FORE = 1, 2, 4, 8, 16, 32, 64
+BURNT_WATER_MARGIN_DB = 3.0  # a burnt district grows into dark pixels down to water threshold - this
 
 
 def index_of(lr: np.ndarray, method: str) -> np.ndarray:
@@ -198,6 +199,7 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     cls[dec & ~both_water] = C.DECREASE
     if p["themes"]:
         obj_dec = obj_inc = urb_dec = np.zeros(b.shape, bool)
+        ulr = lr
         slide_terrain = valid & slide_ok & has_dem & ~urban_b & ~sea_b
         if p["object_window"] > 1 and slide_terrain.any():
             # object scale: confident seeds at k sigma of the local-mean ratio, grown at a lower level
@@ -208,8 +210,8 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
             obj_inc = hysteresis(d >= ks, d >= kg)
         if p.get("urban_window", 1) > 1 and urban_b.any():
             # the same test on urban ground, at its own window and levels (burnt / collapsed districts)
-            ulr = object_scale_lr(b, a, p["urban_window"])
-            d = np.where(np.isfinite(ulr) & urban_b, ulr - p["urb_mode"], 0)
+            ulr = object_scale_lr(b, a, p["urban_window"]) - np.float32(p["urb_mode"])
+            d = np.where(np.isfinite(ulr) & urban_b, ulr, 0)
             urb_dec = hysteresis(d <= -p["urb_k"] * p["urb_sigma"], d <= -p["urb_grow_k"] * p["urb_sigma"])
         # landslide candidates: change on steep slopes outside layover/shadow, not urban, not sea
         # (no water test: a slide on a slope facing away from the radar is as dark as water)
@@ -229,20 +231,19 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
         else:
             sl_change = (sl_dec | sl_inc) if sign == "both" else (sl_dec if sign == "decrease" else sl_inc)
         cls[sl_change & slide_terrain] = C.LANDSLIDE
-        # burnt / collapsed: decrease where the before image was bright urban; burnt when the
-        # object's mean change is at least burnt_db (decided per object, so one district is one class)
+        # burnt / collapsed: decrease where the before image was bright urban. Burnt where the
+        # district-scale change (urban window) reaches burnt_db, decided per object of those pixels
+        # so one district is one class. Deciding on whole urban-loss objects merged a burnt market
+        # with the collapsed blocks around it and averaged it into "collapsed" (seed 7: 0.00x).
         urban_loss = (dec | urb_dec) & urban_b & ~water_a
+        burnt = np.zeros(b.shape, bool)
         if urban_loss.any():
-            lab, n = ndi.label(urban_loss, structure=STRUCT8)
-            cnt = np.bincount(lab.ravel(), minlength=n + 1)
-            mean = np.bincount(lab.ravel(), weights=np.where(urban_loss, lr, 0).ravel(), minlength=n + 1) / np.maximum(cnt, 1)
-            burnt_obj = mean <= p["burnt_db"]
-            burnt_obj[0] = False
-            burnt = burnt_obj[lab]
+            burnt = _burnt(lr, a, ulr, urban_loss, (dec | urb_dec) & urban_b & ~sea_b,
+                           dec & ((bits & URBAN_OK) > 0) & ~sea_b, p)
             cls[urban_loss & ~burnt] = C.COLLAPSED
             cls[burnt] = C.BURNT
         # inundation: decrease to water on lowland near the sea, not sea before
-        cls[dec & lowland & water_a & ~water_b & ~sea_b] = C.INUNDATION
+        cls[dec & lowland & water_a & ~water_b & ~sea_b & ~burnt] = C.INUNDATION
         # new land: water before, land after, next to the sea (coastal uplift)
         new_land = coastal & water_b & ~water_a & valid & (idx >= p["t_inc_grow"])
         if p["hysteresis"]:
@@ -251,3 +252,39 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     if p["clean"]:
         cls = clean_classes(cls, p["min_pixels"], p["morph_size"])
     return cls
+
+
+def _burnt(lr: np.ndarray, a: np.ndarray, ulr: np.ndarray, urban_loss: np.ndarray, town_loss: np.ndarray,
+           town_dec: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+    """Burnt district pixels among the urban losses of one chunk.
+
+    Seeds: objects where the district-scale change (urban window) reaches ``burnt_db`` and whose
+    mean after-image level is above the water threshold (ash at ~-14 dB, not tsunami water at
+    ~-22 dB). Deciding on whole urban-loss objects instead merged a burnt market with the collapsed
+    blocks around it and averaged it into "collapsed" (seed 7 at 5 m: 0.00x the burnt area).
+    Growth: the window blurs the district's edge, so burnt grows, at most half a window from the
+    seeds, into urban losses and town decreases whose own change is as strong (town texture leaves
+    some burnt pixels under urban_db before, and ash has speckle tails under the water threshold),
+    unless they are clearly water.
+    """
+    scale_lr = np.where(np.isfinite(ulr), ulr, lr)
+    core = town_loss & (scale_lr <= p["burnt_db"])
+    lab, n = ndi.label(core, structure=STRUCT8)
+    if n == 0:
+        return np.zeros(lr.shape, bool)
+    flat = lab.ravel()
+    cnt = np.maximum(np.bincount(flat, minlength=n + 1), 1)
+    mean_lr = np.bincount(flat, weights=np.where(core, lr, 0).ravel(), minlength=n + 1) / cnt
+    pa = np.power(np.float32(10.0), np.where(core, a, 0) / np.float32(10.0)).ravel()
+    with np.errstate(divide="ignore"):
+        mean_after = 10 * np.log10(np.bincount(flat, weights=pa, minlength=n + 1) / cnt)
+    ok = (mean_lr <= p["burnt_db"]) & (mean_after >= p["water_db_after"])
+    ok[0] = False
+    not_deep_water = a >= p["water_db_after"] - BURNT_WATER_MARGIN_DB
+    seeds = ok[lab] & not_deep_water
+    if not seeds.any():
+        return seeds
+    grow = (urban_loss | (town_dec & not_deep_water)) & (lr <= p["burnt_db"])
+    reach = max(1, int(p.get("urban_window", 1)) // 2)
+    grow &= ndi.binary_dilation(seeds, structure=STRUCT8, iterations=reach)
+    return hysteresis(seeds, grow)
