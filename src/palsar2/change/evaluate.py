@@ -41,7 +41,9 @@ def object_scores(truth: np.ndarray, pred: np.ndarray, valid: np.ndarray, px_are
     """Detection rate of truth objects by size class and object precision of predicted objects."""
     lt, nt = ndi.label(truth & valid, structure=STRUCT8)
     sizes = np.bincount(lt.ravel(), minlength=nt + 1)
-    hits = np.bincount(lt.ravel(), weights=(pred & valid).ravel().astype(np.float64), minlength=nt + 1)
+    # overlaps counted over the (sparse) selected pixels only: a float64 weight per pixel of a
+    # full 2.5 m frame would take 7 GB
+    hits = np.bincount(lt[pred & valid], minlength=nt + 1)
     area = sizes * px_area
     det = (hits >= DETECT_OVERLAP * sizes) & (sizes > 0)
     by_size = []
@@ -51,8 +53,9 @@ def object_scores(truth: np.ndarray, pred: np.ndarray, valid: np.ndarray, px_are
         n = int(sel.sum())
         by_size.append({"min_m2": lo, "max_m2": None if hi == float("inf") else hi, "objects": n,
                         "detected": int(det[sel].sum()), "rate": float(det[sel].mean()) if n else None})
+    del lt
     lp, npred = ndi.label(pred & valid, structure=STRUCT8)
-    phit = np.bincount(lp.ravel(), weights=(truth & valid).ravel().astype(np.float64), minlength=npred + 1)
+    phit = np.bincount(lp[truth & valid], minlength=npred + 1)
     psize = np.bincount(lp.ravel(), minlength=npred + 1)
     good = phit[1:] > 0
     sel_all = (area >= min_truth_m2)
@@ -66,30 +69,72 @@ def object_scores(truth: np.ndarray, pred: np.ndarray, valid: np.ndarray, px_are
             "truth_area_m2": float(sizes[1:].sum() * px_area), "by_size": by_size}
 
 
+STRIP_ROWS = 2048
+
+
+def _codes_present(a: np.ndarray, valid: np.ndarray) -> set[int]:
+    """Class codes present in the valid pixels, counted by row strips (no frame-sized copies)."""
+    counts = np.zeros(256, np.int64)
+    for r in range(0, a.shape[0], STRIP_ROWS):
+        counts += np.bincount(a[r:r + STRIP_ROWS][valid[r:r + STRIP_ROWS]], minlength=256)
+    return {int(c) for c in np.flatnonzero(counts)}
+
+
+def _bbox(mask: np.ndarray) -> tuple[slice, slice] | None:
+    """Row and column slices holding every True pixel of ``mask`` (None when there is none)."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].any(axis=0))
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+
+
+def _empty_scores() -> dict[str, Any]:
+    return {"tp": 0, "fp": 0, "fn": 0, **{k: v for k, v in pixel_scores(np.zeros(1, bool), np.zeros(1, bool),
+                                                                       np.ones(1, bool)).items()
+                                           if k not in ("tp", "fp", "fn")}}
+
+
 def evaluate_arrays(truth: np.ndarray, pred: np.ndarray, px_area: float,
                     mmus: tuple[float, ...] = MMUS_M2) -> dict[str, Any]:
-    """Scores of a predicted class raster against a truth class raster of the same grid."""
+    """Scores of a predicted class raster against a truth class raster of the same grid.
+
+    Memory: the two uint8 rasters, then per class only the bounding box of its truth and mapped
+    pixels is labelled, so a full 2.5 m frame (845 Mpx) is scored in a few GB.
+    """
     if truth.shape != pred.shape:
         raise ParameterError(f"truth shape {truth.shape} != result shape {pred.shape}")
     valid = (pred != NODATA) & (truth != NODATA)
-    codes = sorted({int(c) for c in np.unique(truth[valid]) if c > NO_CHANGE}
-                   | {int(c) for c in np.unique(pred[valid]) if c in THEME_CODES})
+    codes = sorted({c for c in _codes_present(truth, valid) if c > NO_CHANGE}
+                   | {c for c in _codes_present(pred, valid) if c in THEME_CODES})
     out: dict[str, Any] = {"pixel_area_m2": px_area, "valid_pixels": int(valid.sum()), "mmu": {}}
+    per_mmu: dict[float, dict[str, Any]] = {m: {} for m in mmus}
+
+    def score(name: str, code: int | None, t_full: np.ndarray, p_full: np.ndarray, objects: bool) -> None:
+        box = _bbox(t_full | p_full)
+        for mmu in mmus:
+            n = mmu_pixels(mmu, px_area)
+            if box is None:
+                s = {"code": code, **_empty_scores()}
+                if objects:
+                    s["objects"] = object_scores(np.zeros((1, 1), bool), np.zeros((1, 1), bool),
+                                                 np.ones((1, 1), bool), px_area, min_truth_m2=mmu)
+            else:
+                t, v = t_full[box], valid[box]
+                p = remove_small(p_full[box], n)
+                s = {"code": code, **pixel_scores(t, p, v)}
+                if objects:
+                    s["objects"] = object_scores(t, p, v, px_area, min_truth_m2=mmu)
+            if objects:
+                o = s["objects"]
+                s["area_ratio"] = o["predicted_area_m2"] / o["truth_area_m2"] if o["truth_area_m2"] else None
+            per_mmu[mmu][name] = s
+
+    for code in codes:
+        score(BY_CODE[code].name if code in BY_CODE else str(code), code, truth == code, pred == code, True)
+    score("any_change", None, truth > NO_CHANGE, pred > NO_CHANGE, False)
     for mmu in mmus:
-        n = mmu_pixels(mmu, px_area)
-        per: dict[str, Any] = {}
-        for code in codes:
-            t = truth == code
-            p = remove_small(pred == code, n)
-            name = BY_CODE[code].name if code in BY_CODE else str(code)
-            per[name] = {"code": code, **pixel_scores(t, p, valid),
-                         "objects": object_scores(t, p, valid, px_area, min_truth_m2=mmu)}
-            per[name]["area_ratio"] = (per[name]["objects"]["predicted_area_m2"] / per[name]["objects"]["truth_area_m2"]
-                                       if per[name]["objects"]["truth_area_m2"] else None)
-        t_any = truth > NO_CHANGE
-        p_any = remove_small(pred > NO_CHANGE, n)
-        per["any_change"] = {"code": None, **pixel_scores(t_any, p_any, valid)}
-        out["mmu"][str(int(mmu))] = per
+        out["mmu"][str(int(mmu))] = per_mmu[mmu]
     return out
 
 
