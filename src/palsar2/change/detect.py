@@ -101,7 +101,8 @@ class DetectOptions:
     water_db: float | None = None        # None: Otsu on the coarse images
     look: LookGeometry | None = None     # overrides the geometry read from the after item
     chunks: int = 2048
-    workdir: str | None = None           # scratch stores (None: in memory below 64 Mpx, else tmp)
+    workdir: str | None = None           # scratch stores (None: in memory below 64 Mpx on threads, else tmp;
+                                         # with a remote cluster it must be a directory the workers share)
     progress: bool = False
 
     def validate(self) -> DetectOptions:
@@ -224,7 +225,8 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     bd = da.asarray(bd).rechunk(ch)
     ad = da.asarray(a.data).rechunk(ch)
     chunks = ad.chunks
-    on_disk = opts.workdir is not None or shape[0] * shape[1] > 64_000_000
+    # worker processes cannot write into this process's memory: stores go to disk for them too
+    on_disk = opts.workdir is not None or shape[0] * shape[1] > 64_000_000 or not _in_process_scheduler()
     workdir = Path(opts.workdir or tempfile.gettempdir())
     sb = _store(shape, chunks, workdir if on_disk else None, "before")
     sa = _store(shape, chunks, workdir if on_disk else None, "after")
@@ -289,6 +291,15 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
                         thresholds=th, alignment=alignment, params=params, histogram=hist,
                         lr_histogram=Histogram(st["lr_hist"], cfg["lr_edges"]), coarse=coarse, look=look,
                         log_ratio=lr, classes=classes, _stores=(sb, sa), timing=timing)
+
+
+def _in_process_scheduler() -> bool:
+    """True when dask runs the graph in this process (threads or synchronous)."""
+    import dask.local
+    import dask.threaded
+    from dask.base import get_scheduler
+
+    return get_scheduler() in (None, dask.threaded.get, dask.local.get_sync)
 
 
 def _object_window(opts: DetectOptions, px: float, metres: float | None = None) -> int:
