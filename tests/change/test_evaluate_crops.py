@@ -27,7 +27,7 @@ def reference(truth, pred, code, px_area, mmu):
     big = (ts * px_area >= mmu)
     big[0] = False
     det = int(((hit >= DETECT_OVERLAP * ts) & big).sum())
-    lp, npred = ndi.label(p, S8)
+    _, npred = ndi.label(p, S8)
     return tp, fp, fn, int(big.sum()), det, npred
 
 
