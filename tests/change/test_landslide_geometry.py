@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -81,3 +82,19 @@ def test_landslide_option_errors():
         DetectOptions(landslide_sign="up").validate()
     with pytest.raises(ParameterError, match="slide_crossover_deg"):
         DetectOptions(slide_crossover_deg=95.0).validate()
+    with pytest.raises(ParameterError, match="landslide_max_pixel_m"):
+        DetectOptions(landslide_max_pixel_m=0).validate()
+
+
+def test_no_landslide_theme_on_pixels_too_coarse_for_slides(tmp_path):
+    """Above landslide_max_pixel_m the scars stay generic change and the result says why."""
+    s, dem = ridge_scene()
+    o = DetectOptions(filter="boxcar", size=5, look=LOOK, landslide_max_pixel_m=8.0)  # the scene has 10 m pixels
+    r = detect((s.before, s.gbox, "before"), (s.after, s.gbox, "after"), dem=(dem, s.gbox), options=o)
+    out = r.write(tmp_path / "res")
+    cls = r.classes.compute()
+    assert (cls == C.LANDSLIDE).sum() == 0
+    assert frac(cls, 60, 110, C.DECREASE) > 0.9 and frac(cls, 60, 250, C.INCREASE) > 0.9
+    stats = json.loads((out / "stats.json").read_text())
+    assert "10 m pixels" in stats["not_mapped"]["landslide"]
+    assert "Not mapped: landslide" in (out / "report.html").read_text()

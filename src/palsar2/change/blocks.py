@@ -200,7 +200,7 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     if p["themes"]:
         obj_dec = obj_inc = urb_dec = np.zeros(b.shape, bool)
         ulr = lr
-        slide_terrain = valid & slide_ok & has_dem & ~urban_b & ~sea_b
+        slide_terrain = valid & slide_ok & has_dem & ~urban_b & ~sea_b & p.get("landslides", True)
         if p["object_window"] > 1 and slide_terrain.any():
             # object scale: confident seeds at k sigma of the local-mean ratio, grown at a lower level
             olr = object_scale_lr(b, a, p["object_window"])

@@ -193,6 +193,7 @@ class ChangeResult:
             "thresholds": {k: v.to_dict() for k, v in self.thresholds.items()},
             "degenerate": {k: v.degenerate for k, v in self.thresholds.items()},
             "fallbacks": {k: v.fallback for k, v in self.thresholds.items() if v.fallback},
+            "not_mapped": self._not_mapped(px),
             "water": self.coarse["water"],
             "alignment": self.alignment.to_dict(),
             "look": self.look.to_dict() if self.look is not None else None,
@@ -208,6 +209,17 @@ class ChangeResult:
             "polygons": len(self.records or []),
             "class_table": {c.code: {"name": c.name, "label": c.label, "color": c.color} for c in C.CLASSES},
         }
+
+    def _not_mapped(self, px: float) -> dict[str, str]:
+        """Themes this result does not map, and why (shown in the report)."""
+        out = {}
+        if self.options.themes and not self.params.get("landslides", True):
+            out["landslide"] = (f"{px:g} m pixels: a 2,500 m2 slide would be under "
+                                f"{2500 / px**2:.1f} pixels (landslides need pixels of at most "
+                                f"{self.options.landslide_max_pixel_m:g} m); slope changes stay increase/decrease")
+        elif self.options.themes and "dem" not in self.coarse:
+            out["landslide"] = "no DEM given: landslide candidates need slope and layover/shadow masks"
+        return out
 
     def _shoreline(self, classes_path: Path) -> dict[str, Any]:
         """Seaward advance of the coast through new land, on a grid of at most ~10 m."""
