@@ -23,6 +23,7 @@ FILES = ("log_ratio.tif", "classes.tif", "preview.tif", "polygons.gpkg", "polygo
          "report.html")
 GRID_CELL_M = 1000.0
 VECTOR_BLOCK = 4096
+VECTOR_CACHE_MB = 128
 
 
 def _json_default(o: Any) -> Any:
@@ -146,7 +147,10 @@ class ChangeResult:
         grid = np.zeros((-(-shape[0] // cell), -(-shape[1] // cell), len(C.CLASSES)), np.int64)
         slot = np.zeros(256, np.int64)
         slot[[c.code for c in C.CLASSES]] = np.arange(len(C.CLASSES))
-        with rasterio.open(tmp / "classes.tif") as cs, rasterio.open(tmp / "log_ratio.tif") as ls:
+        # each tile is read once, in order: GDAL's default block cache (5% of RAM) would only
+        # hold on to up to a gigabyte of tiles that are never read again
+        with rasterio.Env(GDAL_CACHEMAX=VECTOR_CACHE_MB), rasterio.open(tmp / "classes.tif") as cs, \
+                rasterio.open(tmp / "log_ratio.tif") as ls:
             def read(r0: int, r1: int, c0: int, c1: int):
                 w = Window(c0, r0, c1 - c0, r1 - r0)
                 cls = cs.read(1, window=w)

@@ -38,16 +38,21 @@ def polygonize(classes: np.ndarray, transform: Affine, change_db: np.ndarray | N
     if not m.any():
         return []
     lab, n = label(np.where(m, classes, 0), background=0, connectivity=2, return_num=True)
-    flat = lab.ravel()
-    cnt = np.bincount(flat, minlength=n + 1)
+    lab = lab.astype(np.int32)  # what shapes() takes; drops the int64 labels (8 bytes a pixel)
+    # per-region sums over the change pixels only: per-pixel float64 weights of a 4096 x 4096
+    # window cost 134 MB each and made this the peak of a full-frame run
+    lab_m = lab[m]
+    cnt = np.bincount(lab_m, minlength=n + 1)
     code_of = np.zeros(n + 1, np.int64)
-    code_of[flat] = classes.ravel()  # every pixel of a region holds the same code
+    code_of[lab_m] = classes[m]  # every pixel of a region holds the same code
     if change_db is not None:
-        ok = m & np.isfinite(change_db)
-        sdb = np.bincount(flat, weights=np.where(ok, change_db, 0.0).ravel().astype(np.float64), minlength=n + 1)
-        ndb = np.bincount(flat, weights=ok.ravel().astype(np.float64), minlength=n + 1)
+        v = change_db[m]
+        ok = np.isfinite(v)
+        sdb = np.bincount(lab_m[ok], weights=v[ok].astype(np.float64), minlength=n + 1)
+        ndb = np.bincount(lab_m[ok], minlength=n + 1).astype(np.float64)
+    del lab_m
     parts: dict[int, list] = defaultdict(list)
-    for geom, val in shapes(lab.astype(np.int32), mask=lab > 0, connectivity=8, transform=transform):
+    for geom, val in shapes(lab, mask=m, connectivity=8, transform=transform):
         parts[int(val)].append(shape(geom))
     out: list[dict[str, Any]] = []
     for i, ps in parts.items():
