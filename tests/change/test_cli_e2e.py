@@ -61,10 +61,14 @@ def test_change_cli_end_to_end_and_evaluate(sim_catalog, capsys):
     st = json.loads((pair_dir / "stats.json").read_text())
     assert st["new_land"]["shoreline"]["advancing"] > 0
     assert "Wajima" in st["towns"] or "Suzu" in st["towns"]
+    # frame 760 pairs 2022-09-26 with 2024-01-01: older change (the 2023 Suzu quake) is included
+    assert any("days between the images" in n for n in st["notes"]), st["notes"]
+    assert st["not_mapped"]["landslide"].startswith("100 m pixels")
     code, out, err = run_cli(["report", str(pair_dir), "--truth", str(truth)], capsys)
     assert code == 0, err
     html = (pair_dir / "report.html").read_text()
     assert "Accuracy against truth" in html and "https://" not in html
+    assert "Caveat: " in html and "Not mapped: landslide" in html
 
 
 def test_change_cli_errors(sim_catalog, tmp_path, capsys):

@@ -196,3 +196,16 @@ def test_before_on_another_grid_is_reprojected_onto_the_after_grid():
     cls = r.classes.compute()
     assert cls.shape == s.truth.shape
     assert evaluate_arrays(s.truth, cls, 100.0)["mmu"]["500"]["new_land"]["f1"] > 0.85
+
+
+def test_season_notes_name_the_pitfalls_of_the_pair_dates():
+    from palsar2.change.detect import season_notes
+
+    june = dt.datetime(2023, 6, 6, 3, 37, tzinfo=dt.UTC)
+    jan = dt.datetime(2024, 1, 2, 3, 37, tzinfo=dt.UTC)
+    (note,) = season_notes(june, jan)
+    assert "paddy-flooding season" in note and "2023-06-06" in note
+    notes = season_notes(dt.datetime(2022, 9, 26, 14, 10), jan)  # naive and aware mixed
+    assert len(notes) == 1 and "462 days" in notes[0]
+    assert season_notes(dt.datetime(2023, 12, 6, tzinfo=dt.UTC), jan) == []
+    assert season_notes(None, jan) == []

@@ -295,7 +295,30 @@ def detect(before: Any, after: Any, *, dem: Any = None, options: DetectOptions |
     return ChangeResult(geobox=gbox, pair=name, before_id=b.id, after_id=a.id, options=opts,
                         thresholds=th, alignment=alignment, params=params, histogram=hist,
                         lr_histogram=Histogram(st["lr_hist"], cfg["lr_edges"]), coarse=coarse, look=look,
-                        log_ratio=lr, classes=classes, _stores=(sb, sa), timing=timing)
+                        log_ratio=lr, classes=classes, _stores=(sb, sa), timing=timing,
+                        notes=season_notes(b.datetime, a.datetime))
+
+
+# Japan's paddies are flooded from transplanting (May) to mid-summer drainage (August)
+PADDY_FLOOD_MONTHS = range(5, 9)
+
+
+def season_notes(before: dt.datetime | None, after: dt.datetime | None) -> list[str]:
+    """Caveats a pair's dates imply (SCIENCE.md: the 2023-06-06 scenes show flooded paddies)."""
+    if before is None or after is None:
+        return []
+    notes = []
+    if before.month in PADDY_FLOOD_MONTHS and after.month not in PADDY_FLOOD_MONTHS:
+        notes.append(f"the before image ({before.date()}) is from the paddy-flooding season and the after "
+                     f"image ({after.date()}) is not: flooded paddies read as water before, so drained "
+                     "paddies near the coast can show as new land and paddy change as increase")
+    if before.tzinfo is None or after.tzinfo is None:
+        before, after = before.replace(tzinfo=None), after.replace(tzinfo=None)
+    days = (after - before).days
+    if days > 365:
+        notes.append(f"{days} days between the images: change older than the event "
+                     "(e.g. the 2023-05-05 Suzu earthquake for 2022 pre-event scenes) is included")
+    return notes
 
 
 def _in_process_scheduler() -> bool:

@@ -158,6 +158,8 @@ def write_report(result_dir: str | Path, truth: str | Path | None = None, out: s
         msgs = [f"{k}: " + " &rarr; ".join(html.escape(t) for t in (v.get("reason"), v.get("fallback")) if t)
                 for k, v in stats["thresholds"].items() if v.get("degenerate") or v.get("fallback")]
         parts.append("<p class='warn'>Threshold warning: " + "<br>".join(msgs) + "</p>")
+    for note in stats.get("notes") or []:
+        parts.append(f"<p class='warn'>Caveat: {html.escape(note)}.</p>")
     for theme, why in (stats.get("not_mapped") or {}).items():
         parts.append(f"<p class='warn'>Not mapped: {html.escape(theme)} ({html.escape(why)}).</p>")
     parts.append("<div class='figs'>" + "".join(f"<img alt='{k}' src='{v}'>" for k, v in figs.items()

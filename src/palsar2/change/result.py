@@ -62,6 +62,7 @@ class ChangeResult:
     stats: dict[str, Any] = field(default_factory=dict)
     records: list[dict[str, Any]] | None = None
     timing: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # caveats about the pair itself (season, ...)
 
     @property
     def pixel_area_m2(self) -> float:
@@ -198,6 +199,7 @@ class ChangeResult:
             "degenerate": {k: v.degenerate for k, v in self.thresholds.items()},
             "fallbacks": {k: v.fallback for k, v in self.thresholds.items() if v.fallback},
             "not_mapped": self._not_mapped(px),
+            "notes": list(self.notes),
             "water": self.coarse["water"],
             "alignment": self.alignment.to_dict(),
             "look": self.look.to_dict() if self.look is not None else None,
