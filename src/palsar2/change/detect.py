@@ -90,9 +90,10 @@ class DetectOptions:
                                          # forest ~-8 dB, -0.05 dB/deg; bare scar ~-10 dB, -0.4 dB/deg at 35 deg)
     object_window_m: float = 30.0        # landslides: also test the ratio of local means over ~30 m (0 = off;
                                          # 30 m beat 50 m in precision at 5 and 10 m on seeds 101 and 7)
-    landslide_max_pixel_m: float = 20.0  # no landslide theme on coarser pixels: a 2,500 m2 slide (the smallest
-                                         # seen in ALOS-2 amplitude) is under 7 pixels there, too few for the
-                                         # object test (the 40 m demo mapped 6 km2 of "landslides", F1 0.04)
+    landslide_max_pixel_m: float = 10.0  # no landslide theme on coarser pixels: too few per slide for the object
+                                         # test (tuning seed 101, slides >= 2,500 m2 at MMU 2,500: object
+                                         # precision 0.78 at 10 m, 0.33 at 15 m, 0.18 at 20 m; the 40 m demo
+                                         # mapped 6 km2 of "landslides" per pair at F1 0.04)
     urban_window_m: float = 50.0         # burnt / collapsed: the same object-scale test on bright-before urban
     urban_k: float = 5.5                 # ground, kept at its earlier window and levels (measured: burnt area
     urban_grow_k: float = 2.5            # on seed 202 at 5 m fell to 0.76x with the landslide settings)
