@@ -17,7 +17,9 @@ from palsar2.change.thresholds import bin_counts
 # bits of the coarse mask layer (COASTAL: close enough to the pre-event sea for new land)
 # SLIDE_FORE: landslide terrain whose local incidence is small enough that a bare scar brightens
 COASTAL, LOWLAND, SLIDE_OK, SEA_BEFORE, HAS_DEM, URBAN_OK, SLIDE_FORE = 1, 2, 4, 8, 16, 32, 64
-BURNT_WATER_MARGIN_DB = 3.0  # a burnt district grows into dark pixels down to water threshold - this
+# a burnt district grows into dark pixels down to (after-image water threshold - this margin):
+# ash at ~-14 dB has speckle tails under the threshold, tsunami water (~-22 dB) lies beyond it
+BURNT_WATER_MARGIN_DB = 3.0
 
 
 def index_of(lr: np.ndarray, method: str) -> np.ndarray:
@@ -199,7 +201,7 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     cls[dec & ~both_water] = C.DECREASE
     if p["themes"]:
         obj_dec = obj_inc = urb_dec = np.zeros(b.shape, bool)
-        ulr = lr
+        ulr = lr  # district-scale change (urban window, minus its no-change mode) where computed
         slide_terrain = valid & slide_ok & has_dem & ~urban_b & ~sea_b & p.get("landslides", True)
         if p["object_window"] > 1 and slide_terrain.any():
             # object scale: confident seeds at k sigma of the local-mean ratio, grown at a lower level
@@ -272,12 +274,12 @@ def _burnt(lr: np.ndarray, a: np.ndarray, ulr: np.ndarray, urban_loss: np.ndarra
     lab, n = ndi.label(core, structure=STRUCT8)
     if n == 0:
         return np.zeros(lr.shape, bool)
-    flat = lab.ravel()
-    cnt = np.maximum(np.bincount(flat, minlength=n + 1), 1)
-    mean_lr = np.bincount(flat, weights=np.where(core, lr, 0).ravel(), minlength=n + 1) / cnt
-    pa = np.power(np.float32(10.0), np.where(core, a, 0) / np.float32(10.0)).ravel()
+    lab_c = lab[core]  # per-object sums over the object pixels only
+    cnt = np.maximum(np.bincount(lab_c, minlength=n + 1), 1)
+    mean_lr = np.bincount(lab_c, weights=lr[core], minlength=n + 1) / cnt
+    pa = np.power(np.float32(10.0), a[core] / np.float32(10.0))
     with np.errstate(divide="ignore"):
-        mean_after = 10 * np.log10(np.bincount(flat, weights=pa, minlength=n + 1) / cnt)
+        mean_after = 10 * np.log10(np.bincount(lab_c, weights=pa, minlength=n + 1) / cnt)
     ok = (mean_lr <= p["burnt_db"]) & (mean_after >= p["water_db_after"])
     ok[0] = False
     not_deep_water = a >= p["water_db_after"] - BURNT_WATER_MARGIN_DB
