@@ -220,7 +220,7 @@ class ChangeResult:
         """Themes this result does not map, and why (shown in the report)."""
         out = {}
         if self.options.themes and not self.params.get("landslides", True):
-            out["landslide"] = (f"{px:g} m pixels: a 2,500 m2 slide would be under "
+            out["landslide"] = (f"{px:g} m pixels: a 2,500 m2 slide would be about "
                                 f"{2500 / px**2:.1f} pixels (landslides need pixels of at most "
                                 f"{self.options.landslide_max_pixel_m:g} m); slope changes stay increase/decrease")
         elif self.options.themes and "dem" not in self.coarse:
