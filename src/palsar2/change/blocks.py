@@ -195,7 +195,6 @@ def classify(b_db: np.ndarray, a_db: np.ndarray, bits: np.ndarray, *, p: dict[st
     cls[~valid] = C.NODATA
     # the pre-event sea, and water at both dates (sea clutter, wind, ships), is not land change:
     # only the themes below (new land) may claim it
-    sea_b = (bits & SEA_BEFORE) > 0
     both_water = (water_b & water_a) | sea_b
     cls[inc & ~both_water] = C.INCREASE
     cls[dec & ~both_water] = C.DECREASE

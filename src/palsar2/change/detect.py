@@ -410,8 +410,8 @@ def _coarse_masks(cb: np.ndarray, ca: np.ndarray, gbox: Any, f: int, px: float, 
         bits[tm["landslide_ok"]] |= blocks.SLIDE_OK
         if "local_incidence" in tm:
             # a scar facing the radar (small local incidence) brightens, one facing away darkens
-            bits[tm["landslide_ok"] & (tm["local_incidence"] < opts.slide_crossover_deg)] |= blocks.SLIDE_FORE
             out["slide_fore"] = tm["landslide_ok"] & (tm["local_incidence"] < opts.slide_crossover_deg)
+            bits[out["slide_fore"]] |= blocks.SLIDE_FORE
         bits[np.isfinite(z)] |= blocks.HAS_DEM
         town &= tm["slope"] < opts.min_slope_deg
         out.update(dem=z, slope=tm["slope"], landslide_ok=tm["landslide_ok"],

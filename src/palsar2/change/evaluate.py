@@ -89,12 +89,6 @@ def _bbox(mask: np.ndarray) -> tuple[slice, slice] | None:
     return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
 
 
-def _empty_scores() -> dict[str, Any]:
-    return {"tp": 0, "fp": 0, "fn": 0, **{k: v for k, v in pixel_scores(np.zeros(1, bool), np.zeros(1, bool),
-                                                                       np.ones(1, bool)).items()
-                                           if k not in ("tp", "fp", "fn")}}
-
-
 def evaluate_arrays(truth: np.ndarray, pred: np.ndarray, px_area: float,
                     mmus: tuple[float, ...] = MMUS_M2) -> dict[str, Any]:
     """Scores of a predicted class raster against a truth class raster of the same grid.
@@ -111,22 +105,14 @@ def evaluate_arrays(truth: np.ndarray, pred: np.ndarray, px_area: float,
     per_mmu: dict[float, dict[str, Any]] = {m: {} for m in mmus}
 
     def score(name: str, code: int | None, t_full: np.ndarray, p_full: np.ndarray, objects: bool) -> None:
-        box = _bbox(t_full | p_full)
+        # a class with no pixel at all is scored on one empty pixel: the same empty scores
+        box = _bbox(t_full | p_full) or (slice(0, 1), slice(0, 1))
+        t, v = t_full[box], valid[box]
         for mmu in mmus:
-            n = mmu_pixels(mmu, px_area)
-            if box is None:
-                s = {"code": code, **_empty_scores()}
-                if objects:
-                    s["objects"] = object_scores(np.zeros((1, 1), bool), np.zeros((1, 1), bool),
-                                                 np.ones((1, 1), bool), px_area, min_truth_m2=mmu)
-            else:
-                t, v = t_full[box], valid[box]
-                p = remove_small(p_full[box], n)
-                s = {"code": code, **pixel_scores(t, p, v)}
-                if objects:
-                    s["objects"] = object_scores(t, p, v, px_area, min_truth_m2=mmu)
+            p = remove_small(p_full[box], mmu_pixels(mmu, px_area))
+            s = {"code": code, **pixel_scores(t, p, v)}
             if objects:
-                o = s["objects"]
+                o = s["objects"] = object_scores(t, p, v, px_area, min_truth_m2=mmu)
                 s["area_ratio"] = o["predicted_area_m2"] / o["truth_area_m2"] if o["truth_area_m2"] else None
             per_mmu[mmu][name] = s
 
